@@ -1,0 +1,119 @@
+// The `mcp-publish` command: serve (headless gateway), import (servers from Claude Desktop,
+// Cursor, VS Code), doctor (what is wrong, in plain words).
+import { parseArgs } from 'node:util';
+import { appPaths, type AppPaths } from './config/paths.ts';
+import { ConfigError, loadConfig, parseConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { createLogger } from './logging/logger.ts';
+import { Publisher, demoServer } from './publisher.ts';
+import { runDoctor } from './doctor.ts';
+
+export interface CliIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const defaultIO: CliIO = {
+  stdout: (s) => process.stdout.write(s + '\n'),
+  stderr: (s) => process.stderr.write(s + '\n'),
+};
+
+const HELP = `mcp-publish — publish the MCP servers on this computer
+
+Usage:
+  mcp-publish serve [--config FILE] [--port N]   run the gateway (headless)
+  mcp-publish import [FILE...] [--dry-run]       add servers from Claude Desktop, Cursor or VS Code configs
+  mcp-publish doctor [--config FILE]             check the config, the keychain and every server
+  mcp-publish help
+
+Files live in ${appPaths().dir} (set MCP_PUBLISH_HOME to move them).`;
+
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  const paths = appPaths();
+  try {
+    switch (command) {
+      case 'serve': return await serve(rest, paths, io);
+      case 'import': {
+        const { runImport } = await import('./config/import.ts');
+        const configFile = optionValue(rest, '--config') ?? paths.config;
+        return await runImport(rest.filter((a, i) => a !== '--config' && rest[i - 1] !== '--config'), io, { configFile });
+      }
+      case 'doctor': return await runDoctor(rest, paths, io);
+      case 'help': case '--help': case '-h':
+        io.stdout(HELP);
+        return 0;
+      default:
+        io.stderr(`unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.stderr(`The config file cannot be used, so nothing was started and the file was left as it is.\n${formatConfigError(e)}`);
+      return 1;
+    }
+    io.stderr(`mcp-publish ${command}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+function optionValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+}
+
+export function formatConfigError(e: ConfigError): string {
+  return [`  file: ${e.file ?? '(none)'}`, ...e.problems.map((p) => `  ${p.path || '(whole file)'}: ${p.reason}`)].join('\n');
+}
+
+/** The config file's content, or the embedded default (demo server) when there is none. */
+export async function configOrDefault(file: string): Promise<{ config: Config; embedded: boolean }> {
+  const config = await loadConfig(file);
+  if (config) return { config, embedded: false };
+  const embedded = parseConfig({ mcpServers: {} });
+  embedded.mcpServers.demo = demoServer();
+  return { config: embedded, embedded: true };
+}
+
+async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' } }, allowPositionals: false });
+  const file = values.config ?? paths.config;
+  const { config, embedded } = await configOrDefault(file);
+  if (values.port !== undefined) config.gateway.port = Number(values.port);
+  const logger = createLogger();
+  const publisher = new Publisher({ config, logger, liveChildrenFile: paths.liveChildren });
+  let url: string;
+  try {
+    url = await publisher.start();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && embedded && values.port === undefined) {
+      io.stderr(`Port ${config.gateway.port} is in use; using a free port instead.`);
+      config.gateway.port = 0;
+      const again = new Publisher({ config, logger, liveChildrenFile: paths.liveChildren });
+      return runUntilSignal(again, await again.start(), embedded, file, io);
+    }
+    await publisher.stop();
+    throw e;
+  }
+  return runUntilSignal(publisher, url, embedded, file, io);
+}
+
+async function runUntilSignal(publisher: Publisher, url: string, embedded: boolean, file: string, io: CliIO): Promise<number> {
+  io.stdout(`MCP Publish is running on ${url}`);
+  if (embedded) io.stdout(`No config file at ${file}: serving the built-in demo server.\nAdd your own servers with "mcp-publish import" or by writing that file (see README).`);
+  io.stdout('');
+  io.stdout('MCP URLs (Streamable HTTP):');
+  for (const name of publisher.serverNames()) io.stdout(`  ${name.padEnd(16)} ${publisher.serverUrl(name, url)}`);
+  io.stdout('');
+  io.stdout('Settings: the settings window and its admin API come with the desktop app (not in this build).');
+  io.stdout('Press Ctrl+C to stop.');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+  });
+  io.stderr('Stopping: closing sessions and ending every server process…');
+  await publisher.stop();
+  return 0;
+}

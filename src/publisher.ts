@@ -1,0 +1,143 @@
+// The composition root (STYLE 2): builds every part from the config, owns their life cycle
+// (start, stop) and emits typed events for the tray and the UI. No module-level state, so a
+// test can run two publishers in one process.
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
+import { createRequire } from 'node:module';
+import type { Logger } from './logging/logger.ts';
+import type { Config, ServerConfig } from './config/schema.ts';
+import { parseConfig } from './config/load.ts';
+import { UpstreamPool } from './upstream/child-pool.ts';
+import { ChildRegistry } from './upstream/child-registry.ts';
+import { SessionRouter } from './sessions/session-router.ts';
+import type { ActivityRecord } from './sessions/session.ts';
+import { RequestGuard } from './gateway/request-guard.ts';
+import { createMcpHandler, localIdentity, type Identify } from './gateway/mcp-endpoint.ts';
+import { closeServer, createGatewayServer, listen } from './gateway/app.ts';
+
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+export interface PublisherOptions {
+  config: Config;
+  logger: Logger;
+  /** The record of live children (pid + start time); default none (tests). */
+  liveChildrenFile?: string;
+  /** Replaces the local identity (sign-in). */
+  identify?: Identify;
+  /** The user's env values for a server. */
+  userEnv?: (server: string, user: string) => Promise<Record<string, string>> | Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PublisherEvents {
+  activity: [ActivityRecord];
+  status: [PublisherStatus];
+}
+
+export interface PublisherStatus {
+  state: 'stopped' | 'running';
+  gatewayUrl?: string;
+  publicUrl?: string;
+}
+
+/** The built-in demo server: server-everything, shipped as a dependency. */
+export function demoServer(): ServerConfig {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
+  return parseConfig({ mcpServers: { demo: { command: process.execPath, args: [entry, 'stdio'], title: 'Demo (server-everything)' } } }).mcpServers.demo!;
+}
+
+export class Publisher extends EventEmitter<PublisherEvents> {
+  readonly logger: Logger;
+  readonly registry: ChildRegistry;
+  readonly pool: UpstreamPool;
+  readonly sessions: SessionRouter;
+  private config: Config;
+  private server?: http.Server;
+  private url?: string;
+
+  constructor(private readonly options: PublisherOptions) {
+    super();
+    this.config = options.config;
+    this.logger = options.logger;
+    this.registry = new ChildRegistry(options.liveChildrenFile, this.logger.child({ component: 'children' }));
+    const g = this.config.gateway;
+    this.pool = new UpstreamPool(this.enabledServers(), {
+      logger: this.logger.child({ component: 'upstream' }),
+      registry: this.registry,
+      clientInfo: { name: 'mcp-publish', version: VERSION },
+      idleMs: g.childIdleSeconds * 1000,
+      requestTimeoutMs: g.requestTimeoutSeconds * 1000,
+      stderrBytes: g.stderrBytes,
+      userEnv: options.userEnv,
+      env: options.env,
+    });
+    this.sessions = new SessionRouter({ idleMs: g.sessionIdleSeconds * 1000, logger: this.logger.child({ component: 'sessions' }) });
+  }
+
+  private enabledServers(): Record<string, ServerConfig> {
+    return Object.fromEntries(Object.entries(this.config.mcpServers).filter(([, s]) => s.enabled));
+  }
+
+  /** Public origins: the configured public URL (a tunnel adds its own later). */
+  publicOrigins(): string[] {
+    const u = this.config.gateway.publicUrl ?? this.config.publish.publicUrl;
+    return u ? [new URL(u).origin] : [];
+  }
+
+  /** Starts the gateway; resolves with its local URL. */
+  async start(): Promise<string> {
+    this.registry.reapOrphans();
+    const guard = new RequestGuard({ publicOrigins: () => this.publicOrigins(), allowedOrigins: () => this.config.gateway.allowedOrigins });
+    const mcp = createMcpHandler({
+      hasServer: (name) => this.config.mcpServers[name]?.enabled === true,
+      pool: this.pool,
+      sessions: this.sessions,
+      guard,
+      identify: this.options.identify ?? localIdentity,
+      maxBodyBytes: this.config.gateway.maxBodyBytes,
+      logger: this.logger.child({ component: 'mcp' }),
+      onactivity: (r) => this.emit('activity', r),
+    });
+    this.server = createGatewayServer({
+      mcp,
+      health: () => ({ sessions: this.sessions.size, upstreams: this.pool.list().length }),
+    });
+    const { host, port } = this.config.gateway;
+    const address = await listen(this.server, port, host);
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.url = `http://${shownHost}:${address.port}`;
+    this.logger.info({ url: this.url }, 'gateway listening');
+    this.emit('status', this.status());
+    return this.url;
+  }
+
+  status(): PublisherStatus {
+    return { state: this.server ? 'running' : 'stopped', gatewayUrl: this.url, publicUrl: this.publicOrigins()[0] };
+  }
+
+  /** The local URL of a server's MCP endpoint. */
+  serverUrl(name: string, base = this.publicOrigins()[0] ?? this.url): string {
+    if (!base) throw new Error('the gateway is not running');
+    return `${base}/servers/${encodeURIComponent(name)}/mcp`;
+  }
+
+  serverNames(): string[] { return Object.keys(this.enabledServers()); }
+
+  /** Applies a new config: removed or changed servers' children stop. */
+  async reconfigure(config: Config): Promise<void> {
+    this.config = config;
+    await this.pool.setServers(this.enabledServers());
+    this.sessions.closeWhere((s) => !config.mcpServers[s.server]?.enabled, 'server removed');
+  }
+
+  /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
+  async stop(): Promise<void> {
+    this.sessions.closeAll();
+    const server = this.server;
+    this.server = undefined;
+    await Promise.all([server ? closeServer(server) : undefined, this.pool.close()]);
+    this.registry.flush();
+    this.emit('status', this.status());
+  }
+}

@@ -1,0 +1,71 @@
+// Finds sessions by their Mcp-Session-Id, and closes the ones nobody used for a while.
+import type { Logger } from '../logging/logger.ts';
+import { Session, type SessionInit } from './session.ts';
+
+export interface SessionRouterOptions {
+  /** A session idle this long (no open request or stream) is closed; its next request gets 404. */
+  idleMs: number;
+  logger: Logger;
+  /** Called after a session closed, for any reason (pool release). */
+  onclosed?: (session: Session) => void;
+}
+
+const KEEPALIVE_MS = 20_000;
+
+export class SessionRouter {
+  private sessions = new Map<string, Session>();
+  private sweeper: NodeJS.Timeout;
+  private lastKeepAlive = Date.now();
+
+  constructor(private readonly options: SessionRouterOptions) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(200, Math.min(options.idleMs / 4, 5_000)));
+    this.sweeper.unref();
+  }
+
+  get size(): number { return this.sessions.size; }
+
+  create(init: SessionInit): Session {
+    const session = new Session(init);
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** The session with this id, if it is open, belongs to this user and is for this server. */
+  get(id: string, server: string, user: string): Session | undefined {
+    const s = this.sessions.get(id);
+    // Spec security practice: a session id is not a credential; bind it to the user.
+    if (!s || s.server !== server || s.user !== user) return undefined;
+    return s;
+  }
+
+  close(session: Session, why: string): void {
+    if (!this.sessions.delete(session.id)) return;
+    session.close();
+    this.options.logger.debug({ session: session.id, server: session.server, why }, 'session closed');
+    this.options.onclosed?.(session);
+  }
+
+  /** Closes every session matching (a removed user, a removed server). */
+  closeWhere(match: (s: Session) => boolean, why: string): number {
+    let n = 0;
+    for (const s of [...this.sessions.values()]) if (match(s)) { this.close(s, why); n++; }
+    return n;
+  }
+
+  list(): Session[] { return [...this.sessions.values()]; }
+
+  private sweep(): void {
+    const now = Date.now();
+    const keepAlive = now - this.lastKeepAlive >= KEEPALIVE_MS;
+    if (keepAlive) this.lastKeepAlive = now;
+    for (const s of [...this.sessions.values()]) {
+      if (keepAlive) s.keepAlive();
+      if (!s.busy && now - s.lastActive >= this.options.idleMs) this.close(s, 'idle');
+    }
+  }
+
+  closeAll(): void {
+    clearInterval(this.sweeper);
+    for (const s of [...this.sessions.values()]) this.close(s, 'shutdown');
+  }
+}

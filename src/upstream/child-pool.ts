@@ -1,0 +1,174 @@
+// The pool of upstreams: one multiplexer per (server, user), per session, or per server,
+// following each server's isolation (DESIGN §5); idle reaping, request timeouts, shutdown.
+import type { Logger } from '../logging/logger.ts';
+import { isStdioServer, type ServerConfig } from '../config/schema.ts';
+import { Multiplexer } from './multiplexer.ts';
+import { StdioChild } from './stdio-child.ts';
+import { HttpUpstream } from './http-upstream.ts';
+import { childEnvironment } from './command.ts';
+import type { ChildRegistry } from './child-registry.ts';
+import type { Upstream } from './upstream.ts';
+
+export const UPSTREAM_PROTOCOL_VERSION = '2025-11-25';
+
+export interface PoolOptions {
+  logger: Logger;
+  registry?: ChildRegistry;
+  clientInfo: { name: string; version: string };
+  /** A multiplexer with no session for this long is stopped. */
+  idleMs: number;
+  requestTimeoutMs: number;
+  stderrBytes: number;
+  /** The user's own environment for a server (their `userEnv` values). */
+  userEnv?: (server: string, user: string) => Promise<Record<string, string>> | Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface UpstreamInfo {
+  key: string;
+  server: string;
+  user?: string;
+  pid?: number;
+  state: string;
+  sessions: number;
+  inflight: number;
+  stderrBytes: number;
+}
+
+interface Entry { key: string; server: string; user?: string; mux: Multiplexer; idleSince?: number }
+
+export class UpstreamPool {
+  private entries = new Map<string, Entry>();
+  private sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private servers: Record<string, ServerConfig>, private readonly options: PoolOptions) {
+    const every = Math.max(250, Math.min(options.idleMs / 4, options.requestTimeoutMs / 4, 5_000));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  /** Replaces the server table (config reload). Children of removed or changed servers stop. */
+  async setServers(servers: Record<string, ServerConfig>): Promise<void> {
+    const before = this.servers;
+    this.servers = servers;
+    const stops: Promise<void>[] = [];
+    for (const [key, e] of this.entries) {
+      if (JSON.stringify(before[e.server]) !== JSON.stringify(servers[e.server])) {
+        this.entries.delete(key);
+        stops.push(e.mux.close());
+      }
+    }
+    await Promise.all(stops);
+  }
+
+  /** The key deciding which sessions share an upstream. */
+  keyFor(server: string, user: string, sessionId: string): string {
+    const config = this.servers[server];
+    if (!config) throw new Error(`no server named "${server}"`);
+    // HTTP upstreams: one upstream session per gateway session (DESIGN §5).
+    if (!isStdioServer(config)) return `${server}\u0000session\u0000${sessionId}`;
+    switch (config.isolation) {
+      case 'shared': return `${server}\u0000shared`;
+      case 'per-session': return `${server}\u0000session\u0000${sessionId}`;
+      default: return `${server}\u0000user\u0000${user}`;
+    }
+  }
+
+  /** The multiplexer for this server, user and session, created (not started) if needed. */
+  acquire(server: string, user: string, sessionId: string): Multiplexer {
+    if (this.closed) throw new Error('the gateway is shutting down');
+    const key = this.keyFor(server, user, sessionId);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const config = this.servers[server]!;
+      const logger = this.options.logger.child({ server, user });
+      const mux = new Multiplexer({
+        createUpstream: () => this.createUpstream(server, config, user, logger),
+        logger,
+        protocolVersion: UPSTREAM_PROTOCOL_VERSION,
+        clientInfo: this.options.clientInfo,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+      });
+      entry = { key, server, user: key.includes('\u0000shared') ? undefined : user, mux };
+      const e = entry;
+      mux.onidle = () => {
+        // A per-session upstream belongs to its one session: stop it with the session.
+        if (key.includes('\u0000session\u0000')) this.drop(e);
+        else e.idleSince = Date.now();
+      };
+      this.entries.set(key, entry);
+    }
+    entry.idleSince = undefined;
+    return entry.mux;
+  }
+
+  private createUpstream(server: string, config: ServerConfig, user: string, logger: Logger): Upstream {
+    if (!isStdioServer(config)) return new HttpUpstream({ url: config.url, headers: config.headers, logger });
+    const base = childEnvironment(this.options.env ?? process.env, config.env);
+    const child = new StdioChild({
+      command: config.command, args: config.args, env: base, cwd: config.cwd,
+      stderrBytes: this.options.stderrBytes, logger, registry: this.options.registry,
+    });
+    const userEnv = this.options.userEnv;
+    if (!userEnv || config.isolation === 'shared' || config.userEnv.length === 0) return child;
+    // The user's values are looked up at each start, so a change applies on the next restart.
+    const start = child.start.bind(child);
+    child.start = async () => {
+      Object.assign(base, await userEnv(server, user));
+      return start();
+    };
+    return child;
+  }
+
+  private drop(entry: Entry): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    entry.mux.close().catch((e: Error) => this.options.logger.warn({ err: e.message }, 'stopping an upstream failed'));
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const entry of this.entries.values()) {
+      entry.mux.expireRequests(now);
+      if (entry.mux.sessionCount > 0) continue;
+      entry.idleSince ??= now;
+      if (now - entry.idleSince >= this.options.idleMs) {
+        this.options.logger.info({ server: entry.server }, 'stopping an idle server process');
+        this.drop(entry);
+      }
+    }
+  }
+
+  /** Stops every upstream of a user (removed user), or of a server. */
+  async stopWhere(match: (e: { server: string; user?: string }) => boolean): Promise<void> {
+    const stops: Promise<void>[] = [];
+    for (const [key, e] of this.entries) {
+      if (match(e)) {
+        this.entries.delete(key);
+        stops.push(e.mux.close());
+      }
+    }
+    await Promise.all(stops);
+  }
+
+  list(): UpstreamInfo[] {
+    return [...this.entries.values()].map((e) => ({
+      key: e.key, server: e.server, user: e.user, pid: e.mux.pid, state: e.mux.state,
+      sessions: e.mux.sessionCount, inflight: e.mux.inflightCount, stderrBytes: e.mux.stderr?.bytes ?? 0,
+    }));
+  }
+
+  /** The recent stderr of the upstream behind a key, for the UI. */
+  stderr(key: string): string | undefined {
+    return this.entries.get(key)?.mux.stderr?.text();
+  }
+
+  /** Stops every upstream; resolves when every child has exited. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((e) => e.mux.close()));
+  }
+}

@@ -1,0 +1,138 @@
+// One MCP server process spoken to over stdio: newline-delimited JSON-RPC on stdin/stdout,
+// stderr kept in a bounded log. Spawned from an argv array without a shell (DESIGN §5).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import type { Logger } from '../logging/logger.ts';
+import type { JsonRpcMessage } from '../jsonrpc/messages.ts';
+import { StderrLog, type Upstream, type UpstreamExit } from './upstream.ts';
+import { resolveCommand } from './command.ts';
+
+export interface StdioChildOptions {
+  command: string;
+  args: string[];
+  /** The complete environment of the child (see childEnvironment). */
+  env: Record<string, string>;
+  cwd?: string;
+  stderrBytes: number;
+  logger: Logger;
+  /** Told about every child started and ended, so a crash of ours can be cleaned up later. */
+  registry?: { added(pid: number): void; removed(pid: number): void };
+  /** Grace after closing stdin before SIGTERM, and after SIGTERM before SIGKILL; default 2 s each. */
+  killGraceMs?: number;
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+let setprivWorks: boolean | undefined;
+
+/** On Linux, `setpriv --pdeathsig` makes the kernel kill the child if we die without cleaning up. */
+function withParentDeathSignal(command: string, args: string[]): [string, string[]] {
+  if (process.platform !== 'linux') return [command, args];
+  if (setprivWorks === undefined) {
+    try { fs.accessSync(SETPRIV, fs.constants.X_OK); setprivWorks = true; } catch { setprivWorks = false; }
+  }
+  return setprivWorks ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
+}
+
+export class StdioChild implements Upstream {
+  onmessage?: (message: JsonRpcMessage) => void;
+  onclose?: (exit: UpstreamExit) => void;
+  onerror?: (error: Error) => void;
+  readonly stderr: StderrLog;
+  private child?: ChildProcess;
+  private buffer = '';
+  private closing = false;
+  private exited?: Promise<void>;
+
+  constructor(private readonly options: StdioChildOptions) {
+    this.stderr = new StderrLog(options.stderrBytes);
+  }
+
+  get pid(): number | undefined { return this.child?.pid; }
+
+  start(): Promise<void> {
+    const { options } = this;
+    const resolved = resolveCommand(options.command, options.env, options.cwd);
+    if (!resolved) return Promise.reject(new Error(`command not found: "${options.command}" (searched PATH)`));
+    const [command, args] = withParentDeathSignal(resolved, options.args);
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, {
+        env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true,
+      });
+      this.child = child;
+      let started = false;
+      child.once('spawn', () => {
+        started = true;
+        options.registry?.added(child.pid!);
+        resolve();
+      });
+      this.exited = new Promise((done) => {
+        child.once('close', (code, signal) => {
+          if (child.pid) options.registry?.removed(child.pid);
+          const expected = this.closing;
+          const reason = expected ? 'stopped' : `the server process exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+          this.onclose?.({ reason, code, signal, expected });
+          done();
+        });
+      });
+      child.once('error', (err) => {
+        if (!started) reject(new Error(`cannot start "${options.command}": ${err.message}`));
+        else this.onerror?.(err);
+      });
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (chunk: string) => this.onData(chunk));
+      child.stderr!.on('data', (chunk: Buffer) => this.stderr.append(chunk));
+      child.stdin!.on('error', (err) => { if (!this.closing) this.onerror?.(err); });
+    });
+  }
+
+  private onData(chunk: string): void {
+    let text = this.buffer + chunk;
+    let nl = text.indexOf('\n');
+    while (nl !== -1) {
+      const line = text.slice(0, nl).trim();
+      text = text.slice(nl + 1);
+      if (line) this.onLine(line);
+      nl = text.indexOf('\n');
+    }
+    this.buffer = text;
+    if (this.buffer.length > 64 * 1024 * 1024) {
+      this.onerror?.(new Error('the server wrote over 64 MiB without a newline; dropped'));
+      this.buffer = '';
+    }
+  }
+
+  private onLine(line: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      // Some servers print banners on stdout; keep them with stderr for the UI.
+      this.stderr.append(Buffer.from(`[stdout] ${line.slice(0, 500)}\n`));
+      return;
+    }
+    if (message && typeof message === 'object') this.onmessage?.(message as JsonRpcMessage);
+  }
+
+  send(message: JsonRpcMessage): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) return;
+    stdin.write(JSON.stringify(message) + '\n');
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.exited) return;
+    if (child.exitCode !== null || child.signalCode !== null) return this.exited;
+    this.closing = true;
+    const grace = this.options.killGraceMs ?? 2000;
+    child.stdin?.end();
+    const term = setTimeout(() => child.kill('SIGTERM'), Math.min(grace, 500));
+    const kill = setTimeout(() => child.kill('SIGKILL'), grace + Math.min(grace, 500));
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(term);
+      clearTimeout(kill);
+    }
+  }
+}
