@@ -1,0 +1,100 @@
+// The command a new user runs: `npm start` serves the built-in demo and prints its URL; a broken
+// config is refused with the JSON path and reason and left untouched; doctor says what is wrong.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ROOT, alive, text } from '../support/gateway.ts';
+
+const BIN = path.join(ROOT, 'bin/mcp-publish.js');
+
+function run(args: string[], home: string): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  let out = '', err = '';
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, MCP_PUBLISH_HOME: home, MCP_PUBLISH_SECRETS: 'memory' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { err += d; });
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function waitFor(check: () => RegExpMatchArray | null, ms = 20_000): Promise<RegExpMatchArray> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const m = check();
+    if (m) return m;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('serve with no config prints the demo URL; the SDK client lists and calls its tools; Ctrl+C leaves no child', async () => {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-cli-'));
+  const p = run(['serve', '--port', '0'], home);
+  try {
+    const [, url] = await waitFor(() => /demo\s+(http:\/\/\S+\/servers\/demo\/mcp)/.exec(p.out()));
+    const client = new Client({ name: 'cli-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((t) => t.name === 'echo'));
+    assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'hello' } })), 'Echo: hello');
+    await client.close();
+    const live = JSON.parse(await fs.readFile(path.join(home, 'children.json'), 'utf8')) as Array<{ pid: number }>;
+    assert.equal(live.length, 1);
+    assert.ok(alive(live[0]!.pid));
+    p.child.kill('SIGINT');
+    assert.equal(await p.exit, 0);
+    assert.equal(alive(live[0]!.pid), false, 'the demo server process ended with the gateway');
+  } finally {
+    p.child.kill('SIGKILL');
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
+
+test('a broken config file is refused with its JSON path and reason, and left byte-identical', async () => {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-cli-'));
+  const file = path.join(home, 'config.json');
+  const broken = '{\n  "mcpServers": {\n    "github": { "command": "npx", "args": "not-an-array" }\n  },\n  "gateway": { "port": "eighty" }\n}\n';
+  await fs.writeFile(file, broken);
+  try {
+    const p = run(['serve'], home);
+    assert.equal(await p.exit, 1);
+    assert.match(p.err(), /mcpServers\.github\.args: expected array/);
+    assert.match(p.err(), /gateway\.port: expected number/);
+    assert.match(p.err(), /left as it is/);
+    assert.equal(await fs.readFile(file, 'utf8'), broken);
+    await assert.rejects(fs.stat(`${file}.bak`));
+
+    await fs.writeFile(file, '{ "mcpServers": { ');
+    const q = run(['serve'], home);
+    assert.equal(await q.exit, 1);
+    assert.match(q.err(), /not valid JSON/);
+    assert.equal(await fs.readFile(file, 'utf8'), '{ "mcpServers": { ');
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
+
+test('doctor names a server whose command is missing and one that does not start', async () => {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-cli-'));
+  await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({
+    mcpServers: {
+      missing: { command: 'no-such-mcp-server-binary' },
+      dies: { command: process.execPath, args: ['-e', 'console.error("bad credentials"); process.exit(3)'] },
+      good: { command: process.execPath, args: [path.join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')], env: { MEMORY_FILE_PATH: path.join(home, 'm.jsonl') } },
+    },
+  }));
+  try {
+    const p = run(['doctor'], home);
+    assert.equal(await p.exit, 1);
+    assert.match(p.out(), /FAIL\s+missing: the command "no-such-mcp-server-binary" is not installed or not on PATH/);
+    assert.match(p.out(), /FAIL\s+dies: does not start: .*exited \(code 3\)[\s\S]*bad credentials/);
+    assert.match(p.out(), /ok\s+good: starts and answers \(memory-server/);
+    assert.match(p.out(), /2 problem\(s\) found/);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
