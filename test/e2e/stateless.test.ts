@@ -1,0 +1,108 @@
+// The stateless 2026-07-28 revision at the HTTP level: server/discover, the _meta envelope and
+// the headers that must agree with it, removed methods, and results given the fields the
+// revision requires even when the child speaks an older one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture, rawPost, startGateway, type TestGateway } from '../support/gateway.ts';
+
+let gw: TestGateway;
+before(async () => { gw = await startGateway({ slow: fixture('slow-server') }); });
+after(async () => { await gw.close(); });
+
+const V = '2026-07-28';
+const envelope = (extra: Record<string, unknown> = {}) => ({
+  'io.modelcontextprotocol/protocolVersion': V,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'raw-2026', version: '1' },
+  ...extra,
+});
+function call(method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}, meta = envelope()) {
+  return rawPost(gw.mcpUrl('slow'), JSON.stringify({ jsonrpc: '2.0', id: 9, method, params: { ...params, _meta: meta } }), {
+    'mcp-protocol-version': V, 'mcp-method': method, ...headers,
+  });
+}
+
+test('server/discover answers from the cached initialize result', async () => {
+  const r = await call('server/discover');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.id, 9);
+  assert.equal(r.json.result.resultType, 'complete');
+  assert.deepEqual(r.json.result.supportedVersions, [V]);
+  assert.ok(r.json.result.capabilities.tools);
+  assert.equal(r.json.result._meta['io.modelcontextprotocol/serverInfo'].name, 'slow-server');
+  assert.equal(r.headers.get('mcp-session-id'), null, 'no session is minted');
+});
+
+test('results get resultType and cache hints the older child does not send', async () => {
+  const r = await call('tools/list');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.result.resultType, 'complete');
+  assert.equal(r.json.result.ttlMs, 0);
+  assert.equal(r.json.result.cacheScope, 'private');
+  assert.ok(r.json.result.tools.some((t: { name: string }) => t.name === 'echo'));
+  const c = await call('tools/call', { name: 'echo', arguments: { text: 'stateless' } }, { 'mcp-name': 'echo' });
+  assert.equal(c.json.result.content[0].text, 'stateless');
+  const b64 = await call('tools/call', { name: 'echo', arguments: { text: 'b64' } }, { 'mcp-name': `=?base64?${Buffer.from('echo').toString('base64')}?=` });
+  assert.equal(b64.status, 200);
+});
+
+test('envelope and header errors carry the revision\'s codes', async () => {
+  const noMeta = await rawPost(gw.mcpUrl('slow'), JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), { 'mcp-protocol-version': V, 'mcp-method': 'tools/list' });
+  assert.equal(noMeta.status, 400);
+  assert.equal(noMeta.json.error.code, -32602);
+
+  const noCaps = await call('tools/list', {}, {}, { 'io.modelcontextprotocol/protocolVersion': V } as ReturnType<typeof envelope>);
+  assert.equal(noCaps.status, 400);
+  assert.equal(noCaps.json.error.code, -32602);
+
+  const headerMismatch = await call('tools/list', {}, {}, envelope({ 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' }));
+  assert.equal(headerMismatch.status, 400);
+  assert.equal(headerMismatch.json.error.code, -32020);
+
+  const unsupported = await call('tools/list', {}, { 'mcp-protocol-version': 'v999.0.0' }, envelope({ 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' }));
+  assert.equal(unsupported.status, 400);
+  assert.equal(unsupported.json.error.code, -32022);
+  assert.equal(unsupported.json.error.data.requested, 'v999.0.0');
+  assert.ok(unsupported.json.error.data.supported.includes(V));
+  assert.equal(unsupported.json.id, 9, 'errors echo the request id');
+
+  const method = await call('tools/list', {}, { 'mcp-method': 'prompts/list' });
+  assert.equal(method.status, 400);
+  assert.equal(method.json.error.code, -32020);
+  const caseSensitive = await call('tools/list', {}, { 'mcp-method': 'TOOLS/LIST' });
+  assert.equal(caseSensitive.status, 400);
+
+  const name = await call('tools/call', { name: 'echo', arguments: { text: 'x' } }, { 'mcp-name': 'sleep' });
+  assert.equal(name.status, 400);
+  assert.equal(name.json.error.code, -32020);
+  const noName = await call('tools/call', { name: 'echo', arguments: { text: 'x' } });
+  assert.equal(noName.status, 400);
+  const spaced = await call('tools/call', { name: 'echo', arguments: { text: 'x' } }, { 'mcp-name': '  echo  ' });
+  assert.equal(spaced.status, 200);
+});
+
+test('methods the revision removed get 404 and method not found; GET and DELETE get 405', async () => {
+  for (const method of ['initialize', 'ping', 'logging/setLevel', 'resources/subscribe']) {
+    const r = await call(method, method === 'resources/subscribe' ? { uri: 'fixture://a' } : {});
+    assert.equal(r.status, 404, method);
+    assert.equal(r.json.error.code, -32601, method);
+  }
+  const legacyInit = await rawPost(gw.mcpUrl('slow'), JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }), { 'mcp-protocol-version': V });
+  assert.equal(legacyInit.status, 400);
+  assert.equal(legacyInit.json.error.code, -32020);
+  for (const method of ['GET', 'DELETE']) {
+    const r = await fetch(gw.mcpUrl('slow'), { method, headers: { 'mcp-protocol-version': V, accept: 'text/event-stream' } });
+    assert.equal(r.status, 405, method);
+  }
+  const note = await rawPost(gw.mcpUrl('slow'), JSON.stringify({ jsonrpc: '2.0', method: 'notifications/whatever', params: { _meta: envelope() } }), { 'mcp-protocol-version': V, 'mcp-method': 'notifications/whatever' });
+  assert.equal(note.status, 202);
+});
+
+test('progress reaches a stateless caller on the request stream, before the result', async () => {
+  const r = await call('tools/call', { name: 'progress', arguments: { steps: 3 } }, { 'mcp-name': 'progress' }, envelope({ progressToken: 'tok' }));
+  assert.equal(r.status, 200);
+  const events = String(r.json).split('\n\n').filter((e) => e.includes('data:')).map((e) => JSON.parse(e.slice(e.indexOf('data:') + 5)));
+  assert.deepEqual(events.map((e) => e.method ?? 'result'), ['notifications/progress', 'notifications/progress', 'notifications/progress', 'result']);
+  assert.equal(events[0].params.progressToken, 'tok');
+  assert.equal(events[3].result.content[0].text, 'progress done 3');
+});
