@@ -3,12 +3,14 @@
 // one exchange attached to the user's upstream for as long as it is open; results are given
 // the fields the revision requires (resultType, cache hints) that older servers do not send.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import {
   ErrorCode, isRequest, isResponse, metaOf, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest,
 } from '../jsonrpc/messages.ts';
 import { ALL_REVISIONS, META, STATELESS_REVISION } from '../sessions/protocol.ts';
 import { ResponseSink } from '../sessions/response-sink.ts';
 import type { Multiplexer, MuxClient, InitializeResult } from '../upstream/multiplexer.ts';
+import type { Parked, SessionRouter } from '../sessions/session-router.ts';
 import { GatewayError, sendJsonRpcError } from './http-errors.ts';
 import type { Identity, McpEndpointDeps } from './mcp-endpoint.ts';
 
@@ -39,13 +41,52 @@ function mismatch(id: JsonRpcId | null, what: string): GatewayError {
 
 let exchanges = 0;
 
-/** One request's exchange with the upstream, attached only while it is open. */
-class Exchange implements MuxClient {
+/** Server-to-client requests a 2026-07-28 client fulfils through input_required results, by the capability each needs. */
+const INPUT_KINDS: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
+/** Requests that may answer input_required. */
+const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+/** How long a call waits for the client to come back with the input it asked for. */
+const INPUT_WAIT_MS = 5 * 60_000;
+
+interface InputRequest { upstreamId: number; method: string; params: unknown }
+
+/**
+ * One call's exchange with the upstream, attached while it is open. When the (older) server
+ * asks the client something mid-call, the call is parked, the client gets an input_required
+ * result (SEP-2322), and its retry carrying the answers resumes the same upstream call.
+ */
+class Exchange implements MuxClient, Parked {
   readonly id = `x${++exchanges}`;
-  constructor(private readonly sink: ResponseSink, private readonly method: string, private readonly wantsLogs: boolean, private readonly serverInfo: unknown) {}
+  private sink?: ResponseSink;
+  private queued = new Map<string, InputRequest>();
+  private asked = new Map<string, InputRequest>();
+  private flushing = false;
+  private finished = false;
+
+  constructor(
+    readonly user: string,
+    private readonly mux: Multiplexer,
+    private readonly router: SessionRouter,
+    readonly method: string,
+    private readonly capabilities: Record<string, unknown>,
+    private wantsLogs: boolean,
+    private readonly serverInfo: unknown,
+    private requestId: JsonRpcId,
+  ) {}
+
+  /** Binds the HTTP exchange whose response this call's outcome goes to. */
+  bind(sink: ResponseSink, requestId: JsonRpcId, wantsLogs: boolean): void {
+    this.sink = sink;
+    this.requestId = requestId;
+    this.wantsLogs = wantsLogs;
+    // Closing the stream is how a 2026-07-28 client cancels; detaching cancels upstream.
+    sink.onclose = () => { if (this.sink === sink) this.close(); };
+    if (this.queued.size) this.askForInput();
+  }
 
   deliver(message: JsonRpcMessage): boolean {
     if (isResponse(message)) {
+      this.finished = true;
       if (message.error) {
         // 2026-07-28: a missing resource is invalid params, not the older -32002.
         if (message.error.code === -32002 && this.method === 'resources/read') message.error = { ...message.error, code: ErrorCode.InvalidParams };
@@ -59,15 +100,62 @@ class Exchange implements MuxClient {
         if (meta[META.serverInfo] === undefined) result._meta = { ...meta, [META.serverInfo]: this.serverInfo };
         message.result = result;
       }
-      this.sink.finish(message);
+      message.id = this.requestId;
+      const sink = this.sink;
+      this.sink = undefined;
+      sink?.finish(message);
+      this.mux.detach(this);
       return true;
     }
-    // The revision has no server-to-client requests on streams (they become input_required
-    // results); an older server's sampling or elicitation request is answered with an error.
-    if (isRequest(message)) return false;
+    if (isRequest(message)) {
+      const kind = INPUT_KINDS[message.method];
+      // Only what the client declared on this request may be asked of it; else the server gets an error.
+      if (!kind || !MRTR_METHODS.has(this.method) || this.capabilities[kind] === undefined) return false;
+      this.queued.set(`input-${message.id}`, { upstreamId: message.id as number, method: message.method, params: message.params ?? {} });
+      if (this.sink && !this.flushing) {
+        // Let requests sent together go out in one input_required result.
+        this.flushing = true;
+        setImmediate(() => { this.flushing = false; if (this.sink && this.queued.size) this.askForInput(); });
+      }
+      return true;
+    }
+    if (!this.sink) return true;
     if (message.method === 'notifications/message' && !this.wantsLogs) return true;
     if (message.method === 'notifications/progress' || message.method === 'notifications/message') this.sink.write(message);
     return true;
+  }
+
+  private askForInput(): void {
+    const sink = this.sink!;
+    this.sink = undefined;
+    const inputRequests: Record<string, unknown> = {};
+    for (const [key, r] of this.queued) {
+      inputRequests[key] = { method: r.method, params: r.params };
+      this.asked.set(key, r);
+    }
+    this.queued.clear();
+    const token = randomBytes(24).toString('base64url');
+    this.router.park(token, this, INPUT_WAIT_MS);
+    sink.finish({ jsonrpc: '2.0', id: this.requestId, result: { resultType: 'input_required', inputRequests, requestState: token } });
+  }
+
+  /** The client's retry: answers go to the server; what it left unanswered is asked again. */
+  resume(params: Record<string, unknown>, sink: ResponseSink, requestId: JsonRpcId, wantsLogs: boolean): void {
+    const responses = (params.inputResponses ?? {}) as Record<string, unknown>;
+    for (const [key, r] of this.asked) {
+      if (responses[key] === undefined) {
+        this.queued.set(key, r);
+        continue;
+      }
+      this.mux.respond(this, { jsonrpc: '2.0', id: r.upstreamId, result: responses[key] });
+    }
+    this.asked.clear();
+    this.bind(sink, requestId, wantsLogs);
+  }
+
+  close(): void {
+    if (!this.finished) this.mux.detach(this);
+    this.finished = true;
   }
 }
 
@@ -117,7 +205,8 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
   if (message.method === 'subscriptions/listen') {
     throw new GatewayError(404, ErrorCode.MethodNotFound, 'Method not found: subscriptions/listen is not served by this gateway yet', { id });
   }
-  forward(mux, res, message, acceptsJson, meta?.[META.logLevel] !== undefined, init.serverInfo);
+  if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, identity.user, acceptsJson);
+  forward(deps, mux, res, message, identity.user, acceptsJson, init.serverInfo);
 }
 
 function discover(res: ServerResponse, message: JsonRpcRequest, init: InitializeResult, acceptsJson: boolean): void {
@@ -139,11 +228,22 @@ function discover(res: ServerResponse, message: JsonRpcRequest, init: Initialize
   new ResponseSink(res, acceptsJson).finish({ jsonrpc: '2.0', id: message.id, result });
 }
 
-function forward(mux: Multiplexer, res: ServerResponse, message: JsonRpcRequest, acceptsJson: boolean, wantsLogs: boolean, serverInfo: unknown): void {
+function forward(deps: McpEndpointDeps, mux: Multiplexer, res: ServerResponse, message: JsonRpcRequest, user: string, acceptsJson: boolean, serverInfo: unknown): void {
+  const meta = metaOf(message)!;
+  const wantsLogs = meta[META.logLevel] !== undefined;
   const sink = new ResponseSink(res, acceptsJson);
-  const exchange = new Exchange(sink, message.method, wantsLogs, serverInfo);
+  const exchange = new Exchange(user, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id);
   mux.attach(exchange);
-  // Closing the stream is how a 2026-07-28 client cancels; detaching cancels upstream.
-  sink.onclose = () => mux.detach(exchange);
+  exchange.bind(sink, message.id, wantsLogs);
   mux.request(exchange, message);
+}
+
+/** Step: a retry carrying input responses resumes the parked call it names. */
+function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequest, user: string, acceptsJson: boolean): void {
+  const token = message.params!.requestState as string;
+  const parked = deps.sessions.unpark(token, user);
+  if (!(parked instanceof Exchange) || parked.method !== message.method) {
+    throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
+  }
+  parked.resume(message.params!, new ResponseSink(res, acceptsJson), message.id, metaOf(message)![META.logLevel] !== undefined);
 }

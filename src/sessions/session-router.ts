@@ -12,8 +12,16 @@ export interface SessionRouterOptions {
 
 const KEEPALIVE_MS = 20_000;
 
+/** Something waiting between two HTTP requests of a stateless client (an input_required round). */
+export interface Parked {
+  readonly user: string;
+  /** Ends it: detach from the upstream, which cancels what it was waiting for. */
+  close(): void;
+}
+
 export class SessionRouter {
   private sessions = new Map<string, Session>();
+  private parked = new Map<string, { item: Parked; expiresAt: number }>();
   private sweeper: NodeJS.Timeout;
   private lastKeepAlive = Date.now();
 
@@ -54,10 +62,29 @@ export class SessionRouter {
 
   list(): Session[] { return [...this.sessions.values()]; }
 
+  /** Keeps `item` under an unguessable token until taken back or `ttlMs` passes. */
+  park(token: string, item: Parked, ttlMs: number): void {
+    this.parked.set(token, { item, expiresAt: Date.now() + ttlMs });
+  }
+
+  /** Takes back what `token` names, if it belongs to `user` and has not expired. */
+  unpark(token: string, user: string): Parked | undefined {
+    const p = this.parked.get(token);
+    if (!p || p.item.user !== user) return undefined;
+    this.parked.delete(token);
+    return p.item;
+  }
+
   private sweep(): void {
     const now = Date.now();
     const keepAlive = now - this.lastKeepAlive >= KEEPALIVE_MS;
     if (keepAlive) this.lastKeepAlive = now;
+    for (const [token, p] of this.parked) {
+      if (p.expiresAt <= now) {
+        this.parked.delete(token);
+        p.item.close();
+      }
+    }
     for (const s of [...this.sessions.values()]) {
       if (keepAlive) s.keepAlive();
       if (!s.busy && now - s.lastActive >= this.options.idleMs) this.close(s, 'idle');
@@ -66,6 +93,8 @@ export class SessionRouter {
 
   closeAll(): void {
     clearInterval(this.sweeper);
+    for (const p of this.parked.values()) p.item.close();
+    this.parked.clear();
     for (const s of [...this.sessions.values()]) this.close(s, 'shutdown');
   }
 }

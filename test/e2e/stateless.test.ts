@@ -106,3 +106,35 @@ test('progress reaches a stateless caller on the request stream, before the resu
   assert.equal(events[0].params.progressToken, 'tok');
   assert.equal(events[3].result.content[0].text, 'progress done 3');
 });
+
+test('a server request mid-call reaches a 2026-07-28 client as input_required, and its retry resumes the same call', async () => {
+  const { Client: ModernClient, StreamableHTTPClientTransport: ModernTransport } = await import('@modelcontextprotocol/client');
+  const client = new ModernClient({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: V } }, capabilities: { sampling: {}, roots: {} } });
+  let asked = 0;
+  client.setRequestHandler('sampling/createMessage', async () => {
+    asked++;
+    return { role: 'assistant', content: { type: 'text', text: 'answer via input_required' }, model: 'm' };
+  });
+  client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
+  await client.connect(new ModernTransport(new URL(gw.mcpUrl('slow'))));
+  try {
+    const pid = (await client.callTool({ name: 'pid', arguments: {} })).content;
+    const r = await client.callTool({ name: 'ask', arguments: { prompt: 'hello?' } });
+    assert.equal((r.content as Array<{ text: string }>)[0]!.text, 'answer via input_required');
+    assert.equal(asked, 1);
+    const roots = await client.callTool({ name: 'roots', arguments: {} });
+    assert.match((roots.content as Array<{ text: string }>)[0]!.text, /file:\/\/\/work/);
+    assert.deepEqual((await client.callTool({ name: 'pid', arguments: {} })).content, pid, 'still the same child');
+  } finally {
+    await client.close();
+  }
+});
+
+test('a tampered requestState is refused and a client without the capability gets an error, not a hang', async () => {
+  const r = await call('tools/call', { name: 'echo', arguments: { text: 'x' }, requestState: 'forged', inputResponses: {} }, { 'mcp-name': 'echo' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.code, -32602);
+  const noCaps = await call('tools/call', { name: 'ask', arguments: {} }, { 'mcp-name': 'ask' });
+  assert.equal(noCaps.status, 200);
+  assert.ok(noCaps.json.error || noCaps.json.result?.isError, 'the call fails cleanly');
+});
