@@ -87,6 +87,11 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Starts the gateway; resolves with its local URL. */
   async start(): Promise<string> {
+    const { host, port } = this.config.gateway;
+    // Without sign-in everyone who reaches the gateway is the owner: loopback only.
+    if (!this.options.identify && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
+      throw new Error(`gateway.host is "${host}", but this build has no sign-in yet: it listens on 127.0.0.1 only`);
+    }
     this.registry.reapOrphans();
     const guard = new RequestGuard({ publicOrigins: () => this.publicOrigins(), allowedOrigins: () => this.config.gateway.allowedOrigins });
     const mcp = createMcpHandler({
@@ -103,7 +108,6 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       mcp,
       health: () => ({ sessions: this.sessions.size, upstreams: this.pool.list().length }),
     });
-    const { host, port } = this.config.gateway;
     const address = await listen(this.server, port, host);
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${shownHost}:${address.port}`;
