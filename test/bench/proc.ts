@@ -136,6 +136,10 @@ export interface StopReport {
 }
 
 const STDERR_KEEP = 16 * 1024;
+const GC_MARK = '[bench-gc] ';
+
+/** What test/bench/gc-hook.mjs reports after a full collection (process.memoryUsage()). */
+export interface GcReport { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number }
 
 /** A process the benchmark started; stop() ends it and everything it spawned. */
 export class BenchProcess {
@@ -145,12 +149,27 @@ export class BenchProcess {
   private readonly exited: Promise<void>;
   private lineWaiters: Array<(line: string) => void> = [];
   private lines: string[] = [];
+  private stderrLine = '';
+  private gcWaiters: Array<(r: GcReport) => void> = [];
 
   constructor(readonly label: string, readonly child: ChildProcess, private readonly owner: ProcessSet) {
     if (child.pid === undefined) throw new Error(`${label} did not start`);
     this.pid = child.pid;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => { this.exitCode = code ?? signal ?? 'unknown'; resolve(); }));
-    child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-STDERR_KEEP); });
+    child.stderr?.on('data', (d: Buffer) => {
+      const text = d.toString();
+      this.stderr = (this.stderr + text).slice(-STDERR_KEEP);
+      const parts = (this.stderrLine + text).split('\n');
+      this.stderrLine = parts.pop()!.slice(-STDERR_KEEP);
+      for (const line of parts) {
+        const at = line.indexOf(GC_MARK);
+        if (at === -1) continue;
+        try {
+          const report = JSON.parse(line.slice(at + GC_MARK.length)) as GcReport;
+          this.gcWaiters.shift()?.(report);
+        } catch { /* not ours */ }
+      }
+    });
     if (child.stdout) {
       const rl = createInterface({ input: child.stdout });
       rl.on('line', (line) => {
@@ -159,6 +178,19 @@ export class BenchProcess {
         else if (this.lines.length < 1000) this.lines.push(line);
       });
     }
+  }
+
+  /**
+   * Full garbage collection in the process (test/bench/gc-hook.mjs preloaded), resolved with its
+   * heap figures once it reports; undefined when it does not answer within timeoutMs.
+   */
+  async gc(timeoutMs = 5000): Promise<GcReport | undefined> {
+    let waiter!: (r: GcReport) => void;
+    const reported = new Promise<GcReport>((resolve) => { waiter = resolve; this.gcWaiters.push(waiter); });
+    try { process.kill(this.pid, 'SIGUSR2'); } catch { /* gone */ }
+    const r = await Promise.race([reported, sleep(timeoutMs).then(() => undefined)]);
+    this.gcWaiters = this.gcWaiters.filter((w) => w !== waiter);
+    return r;
   }
 
   stderrTail(n = 800): string { return this.stderr.slice(-n).trim(); }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, waitForPort, type BenchProcess, type ProcessSet, type StopReport } from './proc.ts';
+import { freePort, waitForPort, type BenchProcess, type GcReport, type ProcessSet, type StopReport } from './proc.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH = path.join(ROOT, 'test/bench');
@@ -42,7 +42,10 @@ export interface Instance {
   url?: string;
   /** A new client session, as `user` where the setup tells users apart (our gateway). */
   connect(user?: string): Promise<Conn>;
-  stop(): Promise<StopReport>;
+  /** Full garbage collection in the server-side process; its heap figures. */
+  gc?(): Promise<GcReport | undefined>;
+  /** Ends it and everything it spawned; graceMs before SIGKILL. */
+  stop(graceMs?: number): Promise<StopReport>;
 }
 
 export interface StartOptions {
@@ -82,7 +85,7 @@ async function readUrl(proc: BenchProcess, key = 'url'): Promise<string> {
 }
 
 function httpInstance(proc: BenchProcess, url: string): Instance {
-  return { pid: proc.pid, url, connect: (user) => httpConnect(url, user), stop: () => proc.stop() };
+  return { pid: proc.pid, url, connect: (user) => httpConnect(url, user), gc: () => proc.gc(), stop: (graceMs) => proc.stop(graceMs) };
 }
 
 export const SETUPS: Setup[] = [

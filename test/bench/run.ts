@@ -1,0 +1,284 @@
+// `npm run bench`: the gateway against direct stdio, the SDK's own HTTP server and two peer
+// gateways, on server-everything's `echo` with the same SDK client, side by side in one run.
+// Options: --profile (an extra profiled gateway pass, top self-time functions), --quick (smaller
+// counts, for trying the benchmark itself), --only=<id,id> (some setups).
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { concurrent, pooled, rawSession, sequential, stats, timed } from './measure.ts';
+import { CLK_TCK, ProcessSet, sleep, treeCpu, treePss, type StopReport } from './proc.ts';
+import { summarize } from './profile.ts';
+import { compare, render, type BenchReport, type SetupResult } from './report.ts';
+import { ROOT, SETUPS, type Instance, type Setup, type SetupId } from './setups.ts';
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
+const PROFILE = argv.includes('--profile');
+const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') as SetupId[] | undefined;
+
+const S = {
+  warmup: QUICK ? 50 : 200,
+  sequential: QUICK ? 300 : 2000,
+  concurrentCalls: QUICK ? 600 : 4000,
+  inflight: 16,
+  warmSessions: QUICK ? 10 : 50,
+  warmSessionWarmup: 5,
+  coldRuns: QUICK ? 2 : 3,
+  memSessions: QUICK ? 200 : 1000,
+  memUsers: QUICK ? 20 : 100,
+  /** supergateway --stateful spawns a child per session: fewer sessions there. */
+  memSessionsPerChild: QUICK ? 10 : 50,
+  /** Bounds, ms. */
+  phaseMs: 60_000,
+  sessionPhaseMs: 25_000,
+  memPhaseMs: 90_000,
+  /** Past this, remaining phases are skipped (the run stays under ~5-6 minutes). */
+  totalMs: 330_000,
+};
+
+const t0 = performance.now();
+const procs = new ProcessSet();
+const log = (msg: string) => process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+const overTime = () => performance.now() - t0 > S.totalMs;
+const hrUs = () => Number(process.hrtime.bigint() / 1000n);
+
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stdout.write(`\n${sig}: stopping every process the benchmark started\n`);
+    procs.killNow();
+    process.exit(130);
+  });
+}
+process.on('exit', () => procs.killNow());
+
+function noteStop(r: SetupResult, phase: string, stop: StopReport): void {
+  r.stops.push({ phase, ...stop });
+  if (!stop.graceful) r.notes.push(`${phase}: did not exit within 5 s of SIGTERM (killed)`);
+  if (stop.leftovers.length) r.notes.push(`${phase}: ${stop.leftovers.length} descendant process(es) outlived it after SIGTERM (killed by the benchmark)`);
+}
+
+/** Runs a phase; an error is recorded on the setup and the run goes on. */
+async function phase(r: SetupResult, name: string, body: () => Promise<void>): Promise<void> {
+  if (overTime()) {
+    r.notes.push(`${name}: skipped, the run hit its time bound`);
+    return;
+  }
+  try {
+    await body();
+  } catch (e) {
+    const msg = `${name}: ${(e as Error).message}`;
+    r.errors.push(msg);
+    log(`${r.label} · ERROR ${msg}`);
+  }
+}
+
+/** Latency, throughput, CPU and warm sessions on one fresh instance. */
+async function runMain(setup: Setup, r: SetupResult): Promise<void> {
+  log(`${setup.label} · starting`);
+  const inst = await setup.start(procs, { child: 'everything' });
+  try {
+    const conn = await inst.connect('bench');
+    const pid = inst.pid ?? conn.pid;
+    if (!pid) throw new Error('no server-side pid to measure');
+    await sequential(conn.client, S.warmup, S.phaseMs);
+    log(`${setup.label} · warmed up (${S.warmup} calls); sequential ${S.sequential} calls`);
+
+    const c0 = treeCpu(pid); const u0 = process.cpuUsage();
+    const lat = await sequential(conn.client, S.sequential, S.phaseMs);
+    const c1 = treeCpu(pid); const u1 = process.cpuUsage();
+    const st = stats(lat);
+    const seqSeconds = lat.reduce((a, b) => a + b, 0) / 1e6;
+    r.sequential = { calls: st.n, medianUs: st.median, p99Us: st.p99, meanUs: st.mean, callsPerSec: st.n / seqSeconds };
+    log(`${setup.label} · sequential: median ${st.median.toFixed(0)} µs, p99 ${st.p99.toFixed(0)} µs, ${(st.n / seqSeconds).toFixed(0)} calls/s; ${S.concurrentCalls} calls at ${S.inflight} in flight`);
+
+    const conc = await concurrent(conn.client, S.concurrentCalls, S.inflight, S.phaseMs);
+    const c2 = treeCpu(pid); const u2 = process.cpuUsage();
+    r.concurrent = { calls: conc.calls, inflight: S.inflight, callsPerSec: conc.calls / (conc.ms / 1000) };
+    log(`${setup.label} · concurrent: ${r.concurrent.callsPerSec.toFixed(0)} calls/s`);
+
+    const us = (ticks: number, calls: number) => (ticks * 1e6) / CLK_TCK / calls;
+    const clientUs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => b.user + b.system - a.user - a.system;
+    const calls = st.n + conc.calls;
+    r.cpu = {
+      calls,
+      selfUsPerCall: us(c2.self - c0.self, calls),
+      treeUsPerCall: us(c2.tree - c0.tree, calls),
+      sequential: { selfUsPerCall: us(c1.self - c0.self, st.n), treeUsPerCall: us(c1.tree - c0.tree, st.n) },
+      concurrent: { selfUsPerCall: us(c2.self - c1.self, conc.calls), treeUsPerCall: us(c2.tree - c1.tree, conc.calls) },
+      clientUsPerCall: clientUs(u0, u2) / calls,
+    };
+    if (c2.pids.length !== c0.pids.length) r.notes.push(`descendants changed during the CPU phases (${c0.pids.length} → ${c2.pids.length})`);
+    log(`${setup.label} · CPU per call: ${r.cpu.selfUsPerCall.toFixed(0)} µs process, ${r.cpu.treeUsPerCall.toFixed(0)} µs with children (${c2.pids.length} descendant(s))`);
+
+    if (setup.id === 'stdio') {
+      r.notes.push('warm new session: not applicable (every stdio session is a new process; see cold start)');
+    } else {
+      await phase(r, 'warm new session', async () => {
+        const connectOnce = async (): Promise<number> => {
+          const a = performance.now();
+          const c = await inst.connect('bench');
+          const ms = performance.now() - a;
+          await c.close();
+          return ms;
+        };
+        for (let i = 0; i < S.warmSessionWarmup; i++) await connectOnce();
+        const times: number[] = [];
+        await timed(S.warmSessions, S.sessionPhaseMs, async () => { times.push(await connectOnce()); });
+        const ws = stats(times);
+        r.warmSessionMs = { median: ws.median, p99: ws.p99, n: ws.n };
+        if (ws.n < S.warmSessions) r.notes.push(`warm new session: ${ws.n} of ${S.warmSessions} within the time bound`);
+        log(`${setup.label} · warm new session: median ${ws.median.toFixed(2)} ms over ${ws.n}`);
+      });
+    }
+    await conn.close();
+  } finally {
+    noteStop(r, 'main instance', await inst.stop());
+  }
+}
+
+/** Spawn (or connect, for stdio) → first listTools answered, on fresh processes. */
+async function runCold(setup: Setup, r: SetupResult): Promise<void> {
+  const runs: number[] = [];
+  const ready: number[] = [];
+  for (let i = 0; i < S.coldRuns && !overTime(); i++) {
+    const a = performance.now();
+    const inst = await setup.start(procs, { child: 'everything' });
+    const b = performance.now();
+    try {
+      const conn = await inst.connect('cold');
+      await conn.client.listTools();
+      runs.push(performance.now() - a);
+      ready.push(b - a);
+      await conn.close();
+    } finally {
+      noteStop(r, `cold start ${i + 1}`, await inst.stop());
+    }
+  }
+  r.coldStartMs = { median: stats(runs).median, runs, readyMs: ready };
+  log(`${setup.label} · cold start: median ${stats(runs).median.toFixed(0)} ms (${runs.map((x) => x.toFixed(0)).join(', ')})`);
+}
+
+/** PSS before and after opening idle sessions with raw POSTs, on a fresh instance with the tiny child. */
+async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
+  const perChild = setup.id === 'supergateway';
+  const sessions = perChild ? S.memSessionsPerChild : S.memSessions;
+  const users = setup.id === 'gateway' ? S.memUsers : 1;
+  log(`${setup.label} · session memory: ${sessions} idle sessions${users > 1 ? ` over ${users} users` : ''} (tiny child)`);
+  const inst: Instance = await setup.start(procs, { child: 'tiny' });
+  try {
+    const pid = inst.pid!;
+    const url = inst.url!;
+    await rawSession(url, 'warm', 0); // code paths loaded, one child (and its user) before the baseline
+    const settle = async () => { process.kill(pid, 'SIGUSR2'); await sleep(700); };
+    await settle();
+    const before = treePss(pid);
+    const opened = await pooled(sessions, perChild ? 4 : 10, S.memPhaseMs, async (i) => { await rawSession(url, `user-${i % users}`, i + 1); });
+    if (opened < sessions) throw new Error(`only ${opened} of ${sessions} sessions opened within the time bound`);
+    if (setup.id === 'gateway') {
+      const health = (await (await fetch(new URL('/healthz', url))).json()) as { sessions?: number; upstreams?: number };
+      if (health.sessions !== sessions + 1) r.notes.push(`healthz reports ${health.sessions} sessions, expected ${sessions + 1}`);
+      if (health.upstreams !== users + 1) r.notes.push(`healthz reports ${health.upstreams} upstreams, expected ${users + 1}`);
+    }
+    await settle();
+    const after = treePss(pid);
+    r.memory = {
+      child: 'tiny-server.mjs', sessions, users,
+      before: { selfKb: before.self, treeKb: before.tree, processes: before.processes },
+      after: { selfKb: after.self, treeKb: after.tree, processes: after.processes },
+      perSessionKb: { self: (after.self - before.self) / sessions, tree: (after.tree - before.tree) / sessions },
+      note: perChild ? `a child per session, so only ${sessions} sessions` : setup.id === 'mcp-proxy' ? 'one shared child' : setup.id === 'gateway' ? `a child per user: ${users} children` : undefined,
+    };
+    log(`${setup.label} · ${(r.memory.perSessionKb.self).toFixed(1)} KB per session alone, ${(r.memory.perSessionKb.tree).toFixed(1)} KB with children (${before.processes} → ${after.processes} processes)`);
+  } finally {
+    const a = performance.now();
+    const stop = await inst.stop(10_000); // a hundred children to stop
+    noteStop(r, 'memory instance', stop);
+    log(`${setup.label} · stopped in ${(performance.now() - a).toFixed(0)} ms${stop.leftovers.length ? `, ${stop.leftovers.length} leftover process(es)` : ''}`);
+  }
+}
+
+/** An extra gateway pass under --cpu-prof; samples outside the measured phases are left out. */
+async function runProfile(): Promise<BenchReport['profile']> {
+  const setup = SETUPS.find((s) => s.id === 'gateway')!;
+  const dir = path.join(ROOT, 'bench-results/profiles', stamp());
+  mkdirSync(dir, { recursive: true });
+  log(`profile · gateway under --cpu-prof (${path.relative(ROOT, dir)})`);
+  const inst = await setup.start(procs, { child: 'everything', profileDir: dir });
+  let window: { startUs: number; endUs: number };
+  try {
+    const conn = await inst.connect('bench');
+    await sequential(conn.client, S.warmup, S.phaseMs);
+    const startUs = hrUs();
+    await sequential(conn.client, S.sequential, S.phaseMs);
+    await concurrent(conn.client, S.concurrentCalls, S.inflight, S.phaseMs);
+    window = { startUs, endUs: hrUs() };
+    await conn.close();
+  } finally {
+    await inst.stop(15_000);
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile in ${dir}: the gateway did not exit normally`);
+  return summarize(path.join(dir, file), ROOT, window);
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const setups = ONLY ? SETUPS.filter((s) => ONLY.includes(s.id)) : SETUPS;
+  log(`MCP Publish benchmark: ${setups.map((s) => s.id).join(', ')} on server-everything echo; ${os.cpus().length} CPUs${QUICK ? '; --quick' : ''}${PROFILE ? '; --profile' : ''}`);
+  const results: SetupResult[] = setups.map((s) => ({ id: s.id, label: s.label, stops: [], notes: [], errors: [] }));
+  for (const [i, setup] of setups.entries()) await phase(results[i]!, 'latency/throughput/CPU', () => runMain(setup, results[i]!));
+  for (const [i, setup] of setups.entries()) await phase(results[i]!, 'cold start', () => runCold(setup, results[i]!));
+  for (const [i, setup] of setups.entries()) {
+    if (setup.id === 'stdio') {
+      results[i]!.notes.push('session memory: not applicable (a session is a whole process)');
+      continue;
+    }
+    await phase(results[i]!, 'session memory', () => runMemory(setup, results[i]!));
+  }
+  let profile: BenchReport['profile'];
+  const notes: string[] = [
+    `${os.cpus().length} CPUs: the client, the gateway and its child share them, so 16-concurrent figures are CPU-bound.`,
+    '16 concurrent = one client session with 16 calls in flight.',
+    'SDK HTTP server: McpServer + StreamableHTTPServerTransport on node:http, stateful, default SSE answers, no event store.',
+    'supergateway has no listen-address option and binds every interface; the benchmark only connects to 127.0.0.1.',
+    'Session memory uses test/bench/tiny-server.mjs as the child (a dependency-free echo server), not server-everything: 100 of those would cost several GB.',
+  ];
+  if (PROFILE && !overTime()) {
+    try {
+      profile = await runProfile();
+      log('profile · done');
+    } catch (e) {
+      notes.push(`profile: ${(e as Error).message}`);
+    }
+  }
+  const { ratios, targets } = compare(results);
+  const report: BenchReport = {
+    startedAt,
+    durationS: (performance.now() - t0) / 1000,
+    machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, clkTck: CLK_TCK },
+    settings: { ...S, quick: QUICK, profile: PROFILE },
+    setups: results, ratios, targets, profile, notes,
+  };
+  const dir = path.join(ROOT, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${stamp()}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write('\n' + render(report) + '\n\n');
+  log(`JSON written to ${path.relative(ROOT, file)}`);
+}
+
+main()
+  .then(async () => { await procs.stopAll(); process.exit(0); })
+  .catch(async (e: Error) => {
+    process.stderr.write(`benchmark failed: ${e.stack ?? e.message}\n`);
+    await procs.stopAll();
+    process.exit(1);
+  });
