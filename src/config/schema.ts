@@ -82,26 +82,96 @@ export const GatewayConfig = z.object({
   stderrBytes: z.number().int().min(1024).default(64 * 1024),
 }).strict();
 
+/** Sign-in through any OpenID Connect issuer (Google, Entra ID, Okta, Keycloak …). */
+export const OidcLoginConfig = z.object({
+  /** The issuer; its metadata is read from <issuer>/.well-known/openid-configuration. */
+  issuer: z.url(),
+  /** Our client at the IdP; register `<public URL>/login/oidc/callback` as its redirect URI. */
+  clientId: z.string().min(1),
+  /** The client secret, kept in the SecretStore; absent for a public client (PKCE only). */
+  clientSecret: SecretRef.optional(),
+  /** Claim taken as the user's email on our side; default "email" (Entra ID users may want "upn"). */
+  identityClaim: z.string().min(1).default('email'),
+  /** Claim holding the user's groups (array or space-separated string); default "groups". */
+  groupsClaim: z.string().min(1).default('groups'),
+  /** Scopes asked for; default openid email profile (add "groups" where the IdP needs it). */
+  scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+  /**
+   * Treat the identity claim as verified even without `email_verified: true`; default false.
+   * Only for IdPs whose directory owns the addresses (Entra ID sends no `email_verified`).
+   */
+  trustEmails: z.boolean().default(false),
+  /** Button text on the sign-in page; default "Sign in with <issuer host>". */
+  label: z.string().min(1).optional(),
+}).strict();
+
+/** Sign-in with a GitHub (or GitHub Enterprise Server) OAuth app. */
+export const GithubLoginConfig = z.object({
+  /** The OAuth app's client id; its callback URL is `<public URL>/login/github/callback`. */
+  clientId: z.string().min(1),
+  /** The OAuth app's client secret, kept in the SecretStore. */
+  clientSecret: SecretRef,
+  /** Where users authorize; default https://github.com (GitHub Enterprise: its host). */
+  baseUrl: z.url({ protocol: /^https?$/ }).default('https://github.com'),
+  /** The REST API; default https://api.github.com (GitHub Enterprise: <host>/api/v3). */
+  apiUrl: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
+  /** Button text on the sign-in page; default "Sign in with GitHub". */
+  label: z.string().min(1).optional(),
+}).strict();
+
+export const LoginConfig = z.object({
+  /** OpenID Connect sign-in; default none. */
+  oidc: OidcLoginConfig.nullable().default(null),
+  /** GitHub sign-in; default none. */
+  github: GithubLoginConfig.nullable().default(null),
+  /** Accounts the owner creates (email + password, invite links); default true. */
+  local: z.boolean().default(true),
+}).strict();
+
+/** Who is let in without asking the owner. Emails, domains, orgs and teams compare case-insensitively. */
+export const AllowList = z.object({
+  /** Exact email addresses; an email the IdP marks unverified (`email_verified: false`) matches none. */
+  emails: z.array(z.string()).default([]),
+  /** Email domains ("example.com", exactly: not its subdomains); only verified emails match. */
+  domains: z.array(z.string()).default([]),
+  /** IdP subjects: "<sub>" for the OIDC IdP, or "oidc:<sub>", "github:<numeric id>", "local:<id>". */
+  subjects: z.array(z.string()).default([]),
+  /** Values of the OIDC groups claim, compared exactly. */
+  groups: z.array(z.string()).default([]),
+  /** GitHub organizations whose members may come in (needs the read:org scope, asked for then). */
+  githubOrgs: z.array(z.string()).default([]),
+  /** GitHub teams as "org/team-slug". */
+  githubTeams: z.array(z.string()).default([]),
+}).strict();
+
+/** Who is never let in: wins over every allow rule, over owner approval and over the owner flag. */
+export const DenyList = z.object({
+  /** Exact email addresses (verified or not). */
+  emails: z.array(z.string()).default([]),
+  /** Email domains (verified or not). */
+  domains: z.array(z.string()).default([]),
+  /** Subjects, written as in `allow.subjects`. */
+  subjects: z.array(z.string()).default([]),
+}).strict();
+
 export const AccessConfig = z.object({
-  login: z.object({
-    oidc: z.object({
-      issuer: z.url(), clientId: z.string(), clientSecret: SecretRef.optional(),
-      identityClaim: z.string().default('email'), groupsClaim: z.string().default('groups'),
-    }).nullable().default(null),
-    github: z.object({ clientId: z.string(), clientSecret: SecretRef }).nullable().default(null),
-    local: z.boolean().default(true),
-  }).default({ oidc: null, github: null, local: true }),
-  allow: z.object({
-    emails: z.array(z.string()).default([]), domains: z.array(z.string()).default([]),
-    subjects: z.array(z.string()).default([]), groups: z.array(z.string()).default([]),
-  }).default({ emails: [], domains: [], subjects: [], groups: [] }),
-  deny: z.object({ emails: z.array(z.string()).default([]) }).default({ emails: [] }),
+  /** How people sign in; default: local accounts only. */
+  login: LoginConfig.default(LoginConfig.parse({})),
+  /** Who is let in at once; default nobody but the owner. */
+  allow: AllowList.default(AllowList.parse({})),
+  /** Who is never let in; default nobody. */
+  deny: DenyList.default(DenyList.parse({})),
+  /** Everyone else: "ask-owner" (default) waits for the owner's decision, "deny" refuses. */
   unknownUsers: z.enum(['deny', 'ask-owner']).default('ask-owner'),
-}).default({
-  login: { oidc: null, github: null, local: true },
-  allow: { emails: [], domains: [], subjects: [], groups: [] },
-  deny: { emails: [] },
-  unknownUsers: 'ask-owner',
+  tokens: z.object({
+    /**
+     * Access-token lifetime; default 60 minutes. Some clients never refresh: a longer lifetime keeps
+     * them connected, but a leaked token stays usable longer (removing a user still stops it at once).
+     */
+    accessTokenMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    /** Refresh-token lifetime, renewed at each use (rotation); default 30 days. */
+    refreshTokenDays: z.number().int().min(1).max(365).default(30),
+  }).strict().default({ accessTokenMinutes: 60, refreshTokenDays: 30 }),
 });
 
 export const PublishConfig = z.object({
@@ -113,7 +183,7 @@ export const PublishConfig = z.object({
 export const Config = z.object({
   /** The servers, in the `mcpServers` format of Claude Desktop, Cursor and VS Code. */
   mcpServers: z.record(z.string().regex(SERVER_NAME, 'server names use letters, digits, ".", "_" and "-" (at most 64)'), ServerConfig).default({}),
-  access: AccessConfig,
+  access: AccessConfig.default(AccessConfig.parse({})),
   publish: PublishConfig,
   gateway: GatewayConfig.default(GatewayConfig.parse({})),
 }).passthrough();
@@ -123,6 +193,9 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
 export type StdioServerConfig = z.infer<typeof StdioServer>;
 export type HttpServerConfig = z.infer<typeof HttpServer>;
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
+export type AccessConfig = z.infer<typeof AccessConfig>;
+export type OidcLoginConfig = z.infer<typeof OidcLoginConfig>;
+export type GithubLoginConfig = z.infer<typeof GithubLoginConfig>;
 export type Isolation = z.infer<typeof Isolation>;
 export type UserEnvField = z.infer<typeof UserEnvField>;
 

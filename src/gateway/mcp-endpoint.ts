@@ -15,6 +15,7 @@ import { GatewayError, sendGatewayError, sendJsonRpcError } from './http-errors.
 import { readBody } from './body.ts';
 import type { RequestGuard } from './request-guard.ts';
 import { handleStateless } from './stateless.ts';
+import type { LocalTools } from '../sessions/local-tools.ts';
 
 /** Who is calling. Sign-in replaces the local identity with the token's user. */
 export interface Identity { user: string }
@@ -38,6 +39,8 @@ export interface McpEndpointDeps {
   maxBodyBytes: number;
   logger: Logger;
   onactivity?: (record: ActivityRecord) => void;
+  /** Tools the gateway adds to a server for a user (reconfigure). */
+  localTools?: LocalTools;
 }
 
 export type McpHandler = (req: IncomingMessage, res: ServerResponse, server: string) => Promise<void>;
@@ -154,6 +157,7 @@ async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: st
   const version = negotiateVersion(params.protocolVersion);
   const session = deps.sessions.create({
     id, server, user: identity.user, protocolVersion: version, mux, onactivity: deps.onactivity,
+    localTools: deps.localTools?.(server, identity.user),
     clientInfo: params.clientInfo as Record<string, unknown> | undefined,
     capabilities: params.capabilities as Record<string, unknown> | undefined,
   });

@@ -11,6 +11,7 @@ import { ALL_REVISIONS, META, STATELESS_REVISION } from '../sessions/protocol.ts
 import { ResponseSink } from '../sessions/response-sink.ts';
 import type { Multiplexer, MuxClient, InitializeResult } from '../upstream/multiplexer.ts';
 import type { Parked, SessionRouter } from '../sessions/session-router.ts';
+import { appendLocalTools, findLocalTool, type LocalTool } from '../sessions/local-tools.ts';
 import { GatewayError, sendJsonRpcError } from './http-errors.ts';
 import type { Identity, McpEndpointDeps } from './mcp-endpoint.ts';
 
@@ -72,6 +73,7 @@ class Exchange implements MuxClient, Parked {
     private wantsLogs: boolean,
     private readonly serverInfo: unknown,
     private requestId: JsonRpcId,
+    private readonly localTools: LocalTool[] = [],
   ) {}
 
   /** Binds the HTTP exchange whose response this call's outcome goes to. */
@@ -91,6 +93,7 @@ class Exchange implements MuxClient, Parked {
         // 2026-07-28: a missing resource is invalid params, not the older -32002.
         if (message.error.code === -32002 && this.method === 'resources/read') message.error = { ...message.error, code: ErrorCode.InvalidParams };
       } else {
+        if (this.method === 'tools/list' && this.localTools.length) appendLocalTools(message.result, this.localTools);
         const result: Record<string, unknown> = { resultType: 'complete', ...(message.result as Record<string, unknown>) };
         if (CACHEABLE.has(this.method)) {
           result.ttlMs ??= 0;
@@ -206,7 +209,7 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
     throw new GatewayError(404, ErrorCode.MethodNotFound, 'Method not found: subscriptions/listen is not served by this gateway yet', { id });
   }
   if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, identity.user, acceptsJson);
-  forward(deps, mux, res, message, identity.user, acceptsJson, init.serverInfo);
+  forward(deps, server, mux, res, message, identity.user, acceptsJson, init.serverInfo);
 }
 
 function discover(res: ServerResponse, message: JsonRpcRequest, init: InitializeResult, acceptsJson: boolean): void {
@@ -228,11 +231,21 @@ function discover(res: ServerResponse, message: JsonRpcRequest, init: Initialize
   new ResponseSink(res, acceptsJson).finish({ jsonrpc: '2.0', id: message.id, result });
 }
 
-function forward(deps: McpEndpointDeps, mux: Multiplexer, res: ServerResponse, message: JsonRpcRequest, user: string, acceptsJson: boolean, serverInfo: unknown): void {
+function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: ServerResponse, message: JsonRpcRequest, user: string, acceptsJson: boolean, serverInfo: unknown): void {
   const meta = metaOf(message)!;
   const wantsLogs = meta[META.logLevel] !== undefined;
   const sink = new ResponseSink(res, acceptsJson);
-  const exchange = new Exchange(user, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id);
+  const localTools = deps.localTools?.(server, user) ?? [];
+  const local = message.method === 'tools/call' ? findLocalTool(message.params, localTools) : undefined;
+  if (local) {
+    const sink = new ResponseSink(res, acceptsJson);
+    local.call((message.params?.arguments ?? {}) as Record<string, unknown>).then(
+      (result) => sink.finish({ jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', ...result } }),
+      (e: Error) => sink.finish({ jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', content: [{ type: 'text', text: e.message }], isError: true } }),
+    );
+    return;
+  }
+  const exchange = new Exchange(user, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools);
   mux.attach(exchange);
   exchange.bind(sink, message.id, wantsLogs);
   mux.request(exchange, message);

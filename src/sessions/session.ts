@@ -7,6 +7,7 @@ import {
 } from '../jsonrpc/messages.ts';
 import type { Multiplexer, MuxClient } from '../upstream/multiplexer.ts';
 import type { ResponseSink } from './response-sink.ts';
+import { appendLocalTools, findLocalTool, type LocalTool } from './local-tools.ts';
 
 /** What happened on a finished call, for the activity feed. */
 export interface ActivityRecord {
@@ -32,6 +33,8 @@ export interface SessionInit {
   capabilities?: Record<string, unknown>;
   mux: Multiplexer;
   onactivity?: (record: ActivityRecord) => void;
+  /** Tools the gateway adds for this user (reconfigure). */
+  localTools?: LocalTool[];
 }
 
 /** 128 random bits in base64url: visible ASCII as the spec requires, unguessable. */
@@ -55,6 +58,7 @@ export class Session implements MuxClient {
   private posts = new Map<JsonRpcId, ResponseSink>();
   private stream?: ResponseSink;
   private readonly onactivity?: (record: ActivityRecord) => void;
+  private readonly localTools: LocalTool[];
 
   constructor(init: SessionInit) {
     this.id = init.id ?? newSessionId();
@@ -65,6 +69,7 @@ export class Session implements MuxClient {
     this.capabilities = init.capabilities;
     this.mux = init.mux;
     this.onactivity = init.onactivity;
+    this.localTools = init.localTools ?? [];
     this.mux.attach(this);
   }
 
@@ -78,6 +83,16 @@ export class Session implements MuxClient {
     const id = message.id;
     if (this.posts.has(id)) {
       return sink.finish({ jsonrpc: '2.0', id, error: { code: -32600, message: `a request with id ${JSON.stringify(id)} is already in flight` } });
+    }
+    if (this.localTools.length && message.method === 'tools/call') {
+      const local = findLocalTool(message.params, this.localTools);
+      if (local) {
+        local.call((message.params?.arguments ?? {}) as Record<string, unknown>).then(
+          (result) => sink.finish({ jsonrpc: '2.0', id, result }),
+          (e: Error) => sink.finish({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: e.message }], isError: true } }),
+        );
+        return;
+      }
     }
     sink.requestId = id;
     sink.method = message.method;
@@ -120,6 +135,7 @@ export class Session implements MuxClient {
       const sink = this.posts.get(id);
       if (!sink) return false;
       this.posts.delete(id);
+      if (sink.method === 'tools/list' && this.localTools.length && message.result) appendLocalTools(message.result, this.localTools);
       if (sink.started && this.onactivity) this.record(sink, message);
       sink.finish(message);
       return true;

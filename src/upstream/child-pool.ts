@@ -151,6 +151,11 @@ export class UpstreamPool {
     await Promise.all(stops);
   }
 
+  /** Stops matching upstreams but keeps their sessions: each restarts on its next use (new env). */
+  async restartWhere(match: (e: { server: string; user?: string }) => boolean): Promise<void> {
+    await Promise.all([...this.entries.values()].filter(match).map((e) => e.mux.stop()));
+  }
+
   list(): UpstreamInfo[] {
     return [...this.entries.values()].map((e) => ({
       key: e.key, server: e.server, user: e.user, pid: e.mux.pid, state: e.mux.state,

@@ -28,6 +28,13 @@ export function cpuTicks(pid: number): number | undefined {
   }
 }
 
+/** Busy ticks of the whole machine (every CPU), from /proc/stat: all but idle and iowait. */
+export function systemBusyTicks(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+}
+
 /** Direct children of a process, from every thread's children list. */
 export function childrenOf(pid: number): number[] {
   const out = new Set<number>();
@@ -69,23 +76,34 @@ export function treeCpu(pid: number): { self: number; tree: number; pids: number
   return { self, tree, pids: kids };
 }
 
-/** Sum of Pss from /proc/<pid>/smaps_rollup, in KiB. */
-export function pssKb(pid: number): number | undefined {
+/** Pss and Pss_Anon from /proc/<pid>/smaps_rollup, in KiB. */
+export function pssKb(pid: number): { pss: number; anon: number } | undefined {
   try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    return { pss: field('Pss'), anon: field('Pss_Anon') };
   } catch {
     return undefined;
   }
 }
 
+export interface TreePss {
+  /** PSS of the process alone. It shrinks when children start: they share the node binary's pages. */
+  self: number;
+  /** Pss_Anon of the process alone: its own heap and stacks, whatever it shares files with. */
+  selfAnon: number;
+  /** PSS of the process and every descendant. */
+  tree: number;
+  processes: number;
+}
+
 /** PSS of a process alone and with its descendants, in KiB. */
-export function treePss(pid: number): { self: number; tree: number; processes: number } {
-  const self = pssKb(pid) ?? 0;
+export function treePss(pid: number): TreePss {
+  const self = pssKb(pid);
   const kids = descendantsOf(pid);
-  let tree = self;
-  for (const k of kids) tree += pssKb(k) ?? 0;
-  return { self, tree, processes: 1 + kids.length };
+  let tree = self?.pss ?? 0;
+  for (const k of kids) tree += pssKb(k)?.pss ?? 0;
+  return { self: self?.pss ?? 0, selfAnon: self?.anon ?? 0, tree, processes: 1 + kids.length };
 }
 
 export function alive(pid: number): boolean {

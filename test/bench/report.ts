@@ -15,16 +15,31 @@ export interface CpuFigures {
   concurrent: { selfUsPerCall: number; treeUsPerCall: number };
   /** The benchmark's own process (the SDK client), for context. */
   clientUsPerCall: number;
+  /** CPU the rest of the machine used during these calls, % of one CPU (noise indicator). */
+  otherCpuPercent: number;
 }
 
 export interface MemoryFigures {
   child: string;
   sessions: number;
   users: number;
-  before: { selfKb: number; treeKb: number; processes: number };
-  after: { selfKb: number; treeKb: number; processes: number };
-  perSessionKb: { self: number; tree: number };
+  before: MemorySnapshot;
+  after: MemorySnapshot;
+  /** (after − before) ÷ sessions, for each figure. */
+  perSessionKb: { self: number; selfAnon: number; tree: number; heapUsed?: number };
   note?: string;
+}
+
+export interface MemorySnapshot {
+  /** PSS of the server-side process alone. */
+  selfKb: number;
+  /** Its Pss_Anon: heap and stacks, unaffected by sharing the node binary with children. */
+  selfAnonKb: number;
+  /** PSS with every descendant. */
+  treeKb: number;
+  processes: number;
+  /** V8 heap used after a full GC, when the process reported it. */
+  heapUsedKb?: number;
 }
 
 export interface SetupResult {
@@ -34,7 +49,8 @@ export interface SetupResult {
   concurrent?: { calls: number; inflight: number; callsPerSec: number };
   cpu?: CpuFigures;
   warmSessionMs?: { median: number; p99: number; n: number };
-  coldStartMs?: { median: number; runs: number[]; readyMs: number[] };
+  /** Spawn → first listTools answered; readyMs: spawn → listening (HTTP setups). */
+  coldStartMs?: { median: number; runs: number[]; readyMedian: number; readyMs: number[] };
   memory?: MemoryFigures;
   stops: Array<{ phase: string } & StopReport>;
   notes: string[];
@@ -44,7 +60,7 @@ export interface SetupResult {
 export interface BenchReport {
   startedAt: string;
   durationS: number;
-  machine: { cpus: number; memGiB: number; node: string; clkTck: number };
+  machine: { cpus: number; memGiB: number; node: string; clkTck: number; loadAvgAtStart: number };
   settings: Record<string, number | string | boolean>;
   setups: SetupResult[];
   ratios: Record<string, number | null>;
@@ -55,7 +71,7 @@ export interface BenchReport {
 
 const f = (n: number | undefined, digits = 0): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const ratio = (a: number | undefined, b: number | undefined): number | null => (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : null);
-const rx = (r: number | null): string => (r === null ? '—' : `${r.toFixed(2)}×`);
+const rx = (r: number | null): string => (r === null ? '—' : `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`);
 
 function table(header: string[], rows: string[][], alignLeft = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -98,34 +114,40 @@ export function compare(setups: SetupResult[]): { ratios: BenchReport['ratios'];
   const seqVsSdk = ratios['gateway/sdk-http seq median'];
   const concVsPeers = ratios['gateway/best peer 16-conc calls/s'];
   const targets: BenchReport['targets'] = [
-    { target: 'gateway CPU per call ≤ 300 µs (gateway process)', value: `${f(gw?.cpu?.selfUsPerCall)} µs`, met: met(gw?.cpu ? gw.cpu.selfUsPerCall <= 300 : undefined) },
+    { target: 'gateway CPU per call ≤ 300 µs (gateway process, all calls)', value: `${f(gw?.cpu?.selfUsPerCall)} µs (sequential ${f(gw?.cpu?.sequential.selfUsPerCall)}, 16-concurrent ${f(gw?.cpu?.concurrent.selfUsPerCall)})`, met: met(gw?.cpu ? gw.cpu.selfUsPerCall <= 300 : undefined) },
     { target: 'sequential median no slower than the SDK HTTP server', value: `${f(gw?.sequential?.medianUs)} µs vs ${f(sdk?.sequential?.medianUs)} µs (${rx(seqVsSdk)})`, met: met(seqVsSdk === null ? undefined : seqVsSdk <= 1) },
     { target: '≥ 1.5× the peers\' throughput at 16 concurrent', value: `${rx(concVsPeers)} the best peer`, met: met(concVsPeers === null ? undefined : concVsPeers >= 1.5) },
     { target: 'a warm new session ≤ 5 ms', value: `${f(gw?.warmSessionMs?.median, 2)} ms`, met: met(gw?.warmSessionMs ? gw.warmSessionMs.median <= 5 : undefined) },
-    { target: '≤ 100 KB per idle session (gateway process)', value: `${f(gw?.memory?.perSessionKb.self, 1)} KB (+children ${f(gw?.memory?.perSessionKb.tree, 1)} KB)`, met: met(gw?.memory ? gw.memory.perSessionKb.self <= 100 : undefined) },
+    { target: '≤ 100 KB per idle session (gateway process, Pss_Anon)', value: `${f(gw?.memory?.perSessionKb.selfAnon, 1)} KB (PSS ${f(gw?.memory?.perSessionKb.self, 1)} KB; +children ${f(gw?.memory?.perSessionKb.tree, 1)} KB)`, met: met(gw?.memory ? gw.memory.perSessionKb.selfAnon <= 100 : undefined) },
   ];
   return { ratios, targets };
 }
 
 export function render(report: BenchReport): string {
-  const header = ['setup', 'seq p50 µs', 'seq p99 µs', 'seq calls/s', '16-conc calls/s', 'CPU µs/call', '+children', 'client µs/call', 'warm session ms', 'cold start ms', 'KB/idle session', '+children'];
+  const header = ['setup', 'seq p50 µs', 'seq p99 µs', 'seq calls/s', '16-conc calls/s', 'CPU µs/call', 'seq/conc', '+children', 'seq/conc', 'client µs/call', 'warm session ms', 'cold start ms (ready)', 'KB/session PSS', 'anon', '+children'];
+  const pair = (a: number | undefined, b: number | undefined) => (a === undefined ? '—' : `${f(a)}/${f(b)}`);
   const rows = report.setups.map((s) => [
     s.label,
     f(s.sequential?.medianUs), f(s.sequential?.p99Us), f(s.sequential?.callsPerSec), f(s.concurrent?.callsPerSec),
-    f(s.cpu?.selfUsPerCall), f(s.cpu?.treeUsPerCall), f(s.cpu?.clientUsPerCall),
-    f(s.warmSessionMs?.median, 2), f(s.coldStartMs?.median),
-    s.memory ? f(s.memory.perSessionKb.self, 1) : '—', s.memory ? f(s.memory.perSessionKb.tree, 1) : '—',
+    f(s.cpu?.selfUsPerCall), pair(s.cpu?.sequential.selfUsPerCall, s.cpu?.concurrent.selfUsPerCall),
+    f(s.cpu?.treeUsPerCall), pair(s.cpu?.sequential.treeUsPerCall, s.cpu?.concurrent.treeUsPerCall),
+    f(s.cpu?.clientUsPerCall),
+    f(s.warmSessionMs?.median, 2), !s.coldStartMs ? '—' : Number.isFinite(s.coldStartMs.readyMedian) ? `${f(s.coldStartMs.median)} (${f(s.coldStartMs.readyMedian)})` : f(s.coldStartMs.median),
+    f(s.memory?.perSessionKb.self, 1), f(s.memory?.perSessionKb.selfAnon, 1), f(s.memory?.perSessionKb.tree, 1),
   ]);
   const out: string[] = [];
   out.push(table(header, rows));
   out.push('');
-  out.push('CPU µs/call: utime+stime of the server-side process from /proc over the sequential + concurrent calls (direct stdio: the child itself); +children adds every descendant. client µs/call: the benchmark process (SDK client).');
+  out.push('CPU µs/call: utime+stime of the server-side process from /proc over the sequential + 16-concurrent calls (direct stdio: the child itself), then each phase alone');
+  out.push('(seq/conc); +children adds every descendant. client µs/call: the benchmark process (the SDK client). cold start: spawn → first listTools answered (spawn → listening).');
   const mem = report.setups.filter((s) => s.memory);
   if (mem.length) {
-    out.push('KB/idle session: PSS (smaps_rollup) after − before opening idle sessions with raw initialize POSTs, ÷ sessions:');
+    out.push('KB/session: (after − before opening idle sessions with raw initialize POSTs) ÷ sessions, from smaps_rollup after a full GC. PSS = the process alone;');
+    out.push('anon = its Pss_Anon (PSS alone falls as children start, since they share the node binary\'s pages); +children = PSS summed over the process tree.');
     for (const s of mem) {
       const m = s.memory!;
-      out.push(`  ${s.label}: ${m.sessions} sessions over ${m.users} user(s), child ${m.child}; PSS ${f(m.before.selfKb)} → ${f(m.after.selfKb)} KB alone, ${f(m.before.treeKb)} → ${f(m.after.treeKb)} KB with children (${m.before.processes} → ${m.after.processes} processes)${m.note ? `; ${m.note}` : ''}`);
+      const heap = m.before.heapUsedKb !== undefined && m.after.heapUsedKb !== undefined ? `, V8 heap used ${f(m.before.heapUsedKb)} → ${f(m.after.heapUsedKb)} KB` : '';
+      out.push(`  ${s.label}: ${m.sessions} sessions over ${m.users} user(s), child ${m.child}${m.note ? ` (${m.note})` : ''}; PSS ${f(m.before.selfKb)} → ${f(m.after.selfKb)} KB, anon ${f(m.before.selfAnonKb)} → ${f(m.after.selfAnonKb)} KB, with children ${f(m.before.treeKb)} → ${f(m.after.treeKb)} KB (${m.before.processes} → ${m.after.processes} processes)${heap}`);
     }
   }
   out.push('');

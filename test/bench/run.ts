@@ -2,14 +2,14 @@
 // gateways, on server-everything's `echo` with the same SDK client, side by side in one run.
 // Options: --profile (an extra profiled gateway pass, top self-time functions), --quick (smaller
 // counts, for trying the benchmark itself), --only=<id,id> (some setups).
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { concurrent, pooled, rawSession, sequential, stats, timed } from './measure.ts';
-import { CLK_TCK, ProcessSet, sleep, treeCpu, treePss, type StopReport } from './proc.ts';
+import { CLK_TCK, ProcessSet, systemBusyTicks, treeCpu, treePss, type StopReport } from './proc.ts';
 import { summarize } from './profile.ts';
-import { compare, render, type BenchReport, type SetupResult } from './report.ts';
+import { compare, render, type BenchReport, type MemorySnapshot, type SetupResult } from './report.ts';
 import { ROOT, SETUPS, type Instance, type Setup, type SetupId } from './setups.ts';
 
 const argv = process.argv.slice(2);
@@ -55,6 +55,16 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 process.on('exit', () => procs.killNow());
 
+// The SDK client's fetch adds an abort listener per request to the transport's one AbortSignal;
+// undici removes it only once the Request is garbage-collected, so thousands of calls trip
+// Node's leak warning. Counted and reported once instead of printed thousands of times.
+let abortListenerWarnings = 0;
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name === 'MaxListenersExceededWarning' && /AbortSignal/.test(w.message)) abortListenerWarnings++;
+  else process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
 function noteStop(r: SetupResult, phase: string, stop: StopReport): void {
   r.stops.push({ phase, ...stop });
   if (!stop.graceful) r.notes.push(`${phase}: did not exit within 5 s of SIGTERM (killed)`);
@@ -87,7 +97,7 @@ async function runMain(setup: Setup, r: SetupResult): Promise<void> {
     await sequential(conn.client, S.warmup, S.phaseMs);
     log(`${setup.label} · warmed up (${S.warmup} calls); sequential ${S.sequential} calls`);
 
-    const c0 = treeCpu(pid); const u0 = process.cpuUsage();
+    const c0 = treeCpu(pid); const u0 = process.cpuUsage(); const sys0 = systemBusyTicks(); const w0 = performance.now();
     const lat = await sequential(conn.client, S.sequential, S.phaseMs);
     const c1 = treeCpu(pid); const u1 = process.cpuUsage();
     const st = stats(lat);
@@ -96,7 +106,7 @@ async function runMain(setup: Setup, r: SetupResult): Promise<void> {
     log(`${setup.label} · sequential: median ${st.median.toFixed(0)} µs, p99 ${st.p99.toFixed(0)} µs, ${(st.n / seqSeconds).toFixed(0)} calls/s; ${S.concurrentCalls} calls at ${S.inflight} in flight`);
 
     const conc = await concurrent(conn.client, S.concurrentCalls, S.inflight, S.phaseMs);
-    const c2 = treeCpu(pid); const u2 = process.cpuUsage();
+    const c2 = treeCpu(pid); const u2 = process.cpuUsage(); const sys2 = systemBusyTicks(); const w2 = performance.now();
     r.concurrent = { calls: conc.calls, inflight: S.inflight, callsPerSec: conc.calls / (conc.ms / 1000) };
     log(`${setup.label} · concurrent: ${r.concurrent.callsPerSec.toFixed(0)} calls/s`);
 
@@ -110,9 +120,12 @@ async function runMain(setup: Setup, r: SetupResult): Promise<void> {
       sequential: { selfUsPerCall: us(c1.self - c0.self, st.n), treeUsPerCall: us(c1.tree - c0.tree, st.n) },
       concurrent: { selfUsPerCall: us(c2.self - c1.self, conc.calls), treeUsPerCall: us(c2.tree - c1.tree, conc.calls) },
       clientUsPerCall: clientUs(u0, u2) / calls,
+      // What the rest of the machine used meanwhile: everything busy minus the server tree and us.
+      otherCpuPercent: (100 * ((sys2 - sys0) / CLK_TCK - (c2.tree - c0.tree) / CLK_TCK - clientUs(u0, u2) / 1e6)) / ((w2 - w0) / 1000),
     };
+    if (r.cpu.otherCpuPercent > 10) r.notes.push(`other processes used about ${r.cpu.otherCpuPercent.toFixed(0)}% of a CPU during its calls: its figures are noisier`);
     if (c2.pids.length !== c0.pids.length) r.notes.push(`descendants changed during the CPU phases (${c0.pids.length} → ${c2.pids.length})`);
-    log(`${setup.label} · CPU per call: ${r.cpu.selfUsPerCall.toFixed(0)} µs process, ${r.cpu.treeUsPerCall.toFixed(0)} µs with children (${c2.pids.length} descendant(s))`);
+    log(`${setup.label} · CPU per call: ${r.cpu.selfUsPerCall.toFixed(0)} µs process, ${r.cpu.treeUsPerCall.toFixed(0)} µs with children (${c2.pids.length} descendant(s)), ${r.cpu.clientUsPerCall.toFixed(0)} µs client; rest of the machine ${r.cpu.otherCpuPercent.toFixed(0)}% of a CPU`);
 
     if (setup.id === 'stdio') {
       r.notes.push('warm new session: not applicable (every stdio session is a new process; see cold start)');
@@ -129,6 +142,12 @@ async function runMain(setup: Setup, r: SetupResult): Promise<void> {
         const times: number[] = [];
         await timed(S.warmSessions, S.sessionPhaseMs, async () => { times.push(await connectOnce()); });
         const ws = stats(times);
+        if (setup.id === 'supergateway') r.notes.push('warm new session: --stateful spawns a child per session, so a new session waits for a fresh server-everything');
+        if (setup.id === 'gateway') {
+          // Every warm session was ended with DELETE: only the main one should be left.
+          const health = (await (await fetch(new URL('/healthz', inst.url))).json()) as { sessions?: number };
+          if (health.sessions !== 1) r.notes.push(`after ${ws.n + S.warmSessionWarmup} sessions ended with DELETE, healthz reports ${health.sessions} open sessions (expected 1)`);
+        }
         r.warmSessionMs = { median: ws.median, p99: ws.p99, n: ws.n };
         if (ws.n < S.warmSessions) r.notes.push(`warm new session: ${ws.n} of ${S.warmSessions} within the time bound`);
         log(`${setup.label} · warm new session: median ${ws.median.toFixed(2)} ms over ${ws.n}`);
@@ -152,14 +171,14 @@ async function runCold(setup: Setup, r: SetupResult): Promise<void> {
       const conn = await inst.connect('cold');
       await conn.client.listTools();
       runs.push(performance.now() - a);
-      ready.push(b - a);
+      if (inst.pid) ready.push(b - a); // direct stdio has nothing to wait for before connecting
       await conn.close();
     } finally {
       noteStop(r, `cold start ${i + 1}`, await inst.stop());
     }
   }
-  r.coldStartMs = { median: stats(runs).median, runs, readyMs: ready };
-  log(`${setup.label} · cold start: median ${stats(runs).median.toFixed(0)} ms (${runs.map((x) => x.toFixed(0)).join(', ')})`);
+  r.coldStartMs = { median: stats(runs).median, runs, readyMedian: stats(ready).median, readyMs: ready };
+  log(`${setup.label} · cold start: median ${stats(runs).median.toFixed(0)} ms (${runs.map((x) => x.toFixed(0)).join(', ')})${ready.length ? `; listening after ${stats(ready).median.toFixed(0)} ms` : ''}`);
 }
 
 /** PSS before and after opening idle sessions with raw POSTs, on a fresh instance with the tiny child. */
@@ -173,9 +192,13 @@ async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
     const pid = inst.pid!;
     const url = inst.url!;
     await rawSession(url, 'warm', 0); // code paths loaded, one child (and its user) before the baseline
-    const settle = async () => { process.kill(pid, 'SIGUSR2'); await sleep(700); };
-    await settle();
-    const before = treePss(pid);
+    const snapshot = async (): Promise<MemorySnapshot> => {
+      const g = await inst.gc?.();
+      if (!g) r.notes.push('session memory: the process did not report a GC; PSS may include garbage');
+      const p = treePss(pid);
+      return { selfKb: p.self, selfAnonKb: p.selfAnon, treeKb: p.tree, processes: p.processes, heapUsedKb: g ? g.heapUsed / 1024 : undefined };
+    };
+    const before = await snapshot();
     const opened = await pooled(sessions, perChild ? 4 : 10, S.memPhaseMs, async (i) => { await rawSession(url, `user-${i % users}`, i + 1); });
     if (opened < sessions) throw new Error(`only ${opened} of ${sessions} sessions opened within the time bound`);
     if (setup.id === 'gateway') {
@@ -183,16 +206,15 @@ async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
       if (health.sessions !== sessions + 1) r.notes.push(`healthz reports ${health.sessions} sessions, expected ${sessions + 1}`);
       if (health.upstreams !== users + 1) r.notes.push(`healthz reports ${health.upstreams} upstreams, expected ${users + 1}`);
     }
-    await settle();
-    const after = treePss(pid);
+    const after = await snapshot();
+    const per = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : (a - b) / sessions);
     r.memory = {
-      child: 'tiny-server.mjs', sessions, users,
-      before: { selfKb: before.self, treeKb: before.tree, processes: before.processes },
-      after: { selfKb: after.self, treeKb: after.tree, processes: after.processes },
-      perSessionKb: { self: (after.self - before.self) / sessions, tree: (after.tree - before.tree) / sessions },
+      child: 'tiny-server.mjs', sessions, users, before, after,
+      perSessionKb: { self: per(after.selfKb, before.selfKb)!, selfAnon: per(after.selfAnonKb, before.selfAnonKb)!, tree: per(after.treeKb, before.treeKb)!, heapUsed: per(after.heapUsedKb, before.heapUsedKb) },
       note: perChild ? `a child per session, so only ${sessions} sessions` : setup.id === 'mcp-proxy' ? 'one shared child' : setup.id === 'gateway' ? `a child per user: ${users} children` : undefined,
     };
-    log(`${setup.label} · ${(r.memory.perSessionKb.self).toFixed(1)} KB per session alone, ${(r.memory.perSessionKb.tree).toFixed(1)} KB with children (${before.processes} → ${after.processes} processes)`);
+    const m = r.memory.perSessionKb;
+    log(`${setup.label} · per session: PSS ${m.self.toFixed(1)} KB, anon ${m.selfAnon.toFixed(1)} KB, heap ${m.heapUsed?.toFixed(1) ?? '?'} KB alone; PSS ${m.tree.toFixed(1)} KB with children (${before.processes} → ${after.processes} processes)`);
   } finally {
     const a = performance.now();
     const stop = await inst.stop(10_000); // a hundred children to stop
@@ -220,9 +242,11 @@ async function runProfile(): Promise<BenchReport['profile']> {
   } finally {
     await inst.stop(15_000);
   }
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`no .cpuprofile in ${dir}: the gateway did not exit normally`);
-  return summarize(path.join(dir, file), ROOT, window);
+  // One file per thread (tsx runs its loader in a worker): the main thread has the most samples.
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  if (!files.length) throw new Error(`no .cpuprofile in ${dir}: the gateway did not exit normally`);
+  const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  return summarize(main, ROOT, window);
 }
 
 function stamp(): string {
@@ -231,6 +255,7 @@ function stamp(): string {
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
+  const loadAtStart = os.loadavg()[0]!;
   const setups = ONLY ? SETUPS.filter((s) => ONLY.includes(s.id)) : SETUPS;
   log(`MCP Publish benchmark: ${setups.map((s) => s.id).join(', ')} on server-everything echo; ${os.cpus().length} CPUs${QUICK ? '; --quick' : ''}${PROFILE ? '; --profile' : ''}`);
   const results: SetupResult[] = setups.map((s) => ({ id: s.id, label: s.label, stops: [], notes: [], errors: [] }));
@@ -251,6 +276,7 @@ async function main(): Promise<void> {
     'supergateway has no listen-address option and binds every interface; the benchmark only connects to 127.0.0.1.',
     'Session memory uses test/bench/tiny-server.mjs as the child (a dependency-free echo server), not server-everything: 100 of those would cost several GB.',
   ];
+  if (abortListenerWarnings) notes.push(`the SDK client tripped Node's MaxListeners warning ${abortListenerWarnings} times (undici abort listeners pile up on the transport's AbortSignal until GC); client-side, not a server issue`);
   if (PROFILE && !overTime()) {
     try {
       profile = await runProfile();
@@ -263,7 +289,7 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     startedAt,
     durationS: (performance.now() - t0) / 1000,
-    machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, clkTck: CLK_TCK },
+    machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, clkTck: CLK_TCK, loadAvgAtStart: loadAtStart },
     settings: { ...S, quick: QUICK, profile: PROFILE },
     setups: results, ratios, targets, profile, notes,
   };

@@ -1,0 +1,105 @@
+// The pages a person sees while signing in: sign-in, waiting for the owner, denied, consent,
+// per-user setup, errors. Plain server-rendered HTML (no script needed), escaped throughout.
+
+export function esc(s: unknown): string {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const CSS = `
+*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1d2129}
+main{max-width:26rem;margin:8vh auto;background:#fff;border-radius:12px;box-shadow:0 1px 3px #0002;padding:2rem}
+h1{font-size:1.3rem;margin:0 0 .3rem}p{margin:.6rem 0}.muted{color:#5f6b7a;font-size:.9rem}
+label{display:block;font-weight:600;margin:.9rem 0 .25rem}input{width:100%;padding:.55rem .7rem;border:1px solid #c6ccd5;border-radius:8px;font:inherit}
+button,.button{display:inline-block;width:100%;margin-top:1rem;padding:.6rem;border:0;border-radius:8px;background:#2455d6;color:#fff;font:inherit;font-weight:600;cursor:pointer;text-align:center;text-decoration:none}
+button.secondary,.button.secondary{background:#e8ebf0;color:#1d2129}.row{display:flex;gap:.6rem}.row>*{flex:1}
+.or{text-align:center;color:#8a94a3;margin:1rem 0 0}.error{background:#fdecec;color:#9b1c1c;padding:.6rem .8rem;border-radius:8px}
+.box{background:#f4f6fa;border-radius:8px;padding:.7rem .9rem;margin:.8rem 0}code{font-size:.9em}.brand{font-size:.8rem;color:#8a94a3;margin-bottom:1rem}
+`;
+
+export interface PageOptions {
+  /** Shown in the tab and as the heading. */
+  title: string;
+  /** Marks the page for tests and scripts: data-page="…". */
+  page: string;
+  body: string;
+  /** Reload every n seconds (the waiting page goes on by itself, without script). */
+  refreshSeconds?: number;
+}
+
+export function renderPage(o: PageOptions): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(o.title)} · MCP Publish</title>${o.refreshSeconds ? `<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}<style>${CSS}</style></head>
+<body><main data-page="${esc(o.page)}"><div class="brand">MCP Publish</div><h1>${esc(o.title)}</h1>${o.body}</main></body></html>`;
+}
+
+export interface LoginPageOptions {
+  action: string;
+  local: boolean;
+  providers: Array<{ href: string; label: string }>;
+  clientName: string;
+  error?: string;
+  email?: string;
+}
+
+export function loginPage(o: LoginPageOptions): string {
+  const buttons = o.providers.map((p) => `<a class="button secondary" href="${esc(p.href)}">${esc(p.label)}</a>`).join('');
+  const form = o.local ? `<form method="post" action="${esc(o.action)}">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${esc(o.email ?? '')}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>` : '';
+  return renderPage({
+    title: 'Sign in', page: 'login',
+    body: `<p class="muted">${esc(o.clientName)} wants to use MCP servers published here. Sign in to continue.</p>
+${o.error ? `<p class="error" role="alert">${esc(o.error)}</p>` : ''}${buttons}${buttons && form ? '<p class="or">or</p>' : ''}${form}
+${!buttons && !form ? '<p class="error">No way to sign in is configured. Ask the owner to enable one.</p>' : ''}`,
+  });
+}
+
+export function waitingPage(who: string): string {
+  return renderPage({
+    title: 'Waiting for approval', page: 'pending', refreshSeconds: 3,
+    body: `<p>You are signed in as <b>${esc(who)}</b>, but the owner has not let you in yet.</p>
+<p>They have been asked. Keep this page open: it goes on by itself once they approve.</p>`,
+  });
+}
+
+export function deniedPage(o: { who: string; reason: string; action: string }): string {
+  return renderPage({
+    title: 'Access denied', page: 'denied',
+    body: `<p>You are signed in as <b>${esc(o.who)}</b>, but this account may not use these servers.</p>
+<p class="muted">${esc(o.reason)}</p><p class="muted">If you think this is a mistake, ask the person who shared the link.</p>
+<form method="post" action="${esc(o.action)}"><button class="secondary" type="submit">Back to the app</button></form>`,
+  });
+}
+
+export function consentPage(o: { clientName: string; redirectHost: string; server: string; who: string; action: string; warnLocal: boolean }): string {
+  return renderPage({
+    title: `Allow ${o.clientName}?`, page: 'consent',
+    body: `<p><b>${esc(o.clientName)}</b> wants to use the MCP server <b>${esc(o.server)}</b> as <b>${esc(o.who)}</b>.</p>
+<div class="box">Afterwards you will be sent back to <b data-redirect-host>${esc(o.redirectHost)}</b>.</div>
+${o.warnLocal ? '<p class="muted">That address is on the computer you are using. Only allow it if you started this sign-in from an app on this computer.</p>' : ''}
+<form method="post" action="${esc(o.action)}"><div class="row">
+<button class="secondary" name="decision" value="deny" type="submit">Deny</button>
+<button name="decision" value="allow" type="submit">Allow</button></div></form>`,
+  });
+}
+
+export interface SetupField { name: string; label: string; description?: string; secret: boolean; optional: boolean; isSet: boolean }
+
+export function setupPage(o: { server: string; fields: SetupField[]; action: string; error?: string; done?: boolean }): string {
+  if (o.done) {
+    return renderPage({ title: 'Saved', page: 'setup-done', body: `<p>Your settings for <b>${esc(o.server)}</b> are saved. The server restarts with them on your next call.</p><p class="muted">You can close this page.</p>` });
+  }
+  const inputs = o.fields.map((f) => `<label for="f-${esc(f.name)}">${esc(f.label)}${f.optional ? ' <span class="muted">(optional)</span>' : ''}</label>
+<input id="f-${esc(f.name)}" name="${esc(f.name)}" type="${f.secret ? 'password' : 'text'}" autocomplete="off" ${f.optional || f.isSet ? '' : 'required'} placeholder="${f.isSet ? (f.secret ? '•••••• (set; leave empty to keep)' : '(set; leave empty to keep)') : ''}">
+${f.description ? `<p class="muted">${esc(f.description)}</p>` : ''}`).join('');
+  return renderPage({
+    title: `Settings for ${o.server}`, page: 'setup',
+    body: `<p class="muted">This server needs a few values of your own. Secrets are kept in the owner's OS keychain and used only for your server process.</p>
+${o.error ? `<p class="error" role="alert">${esc(o.error)}</p>` : ''}<form method="post" action="${esc(o.action)}">${inputs}<button type="submit">Save</button></form>`,
+  });
+}
+
+export function errorPage(title: string, message: string, status = 400): { status: number; html: string } {
+  return { status, html: renderPage({ title, page: 'error', body: `<p class="error" role="alert">${esc(message)}</p>` }) };
+}

@@ -1,0 +1,81 @@
+// Assembles sign-in for the composition root: the user directory, local accounts, upstream
+// logins, per-user env, and the authorization server on the public issuer; and wires what must
+// happen when a user is removed (sessions closed, children stopped) or changes their settings.
+import type { Logger } from './logging/logger.ts';
+import { isStdioServer, type Config, type ServerConfig } from './config/schema.ts';
+import type { StateStore } from './state/state-store.ts';
+import type { SecretStore } from './secrets/secret-store.ts';
+import { UserDirectory, type UserRecord } from './identity/users.ts';
+import { LocalAccounts } from './identity/local-accounts.ts';
+import { PendingLogins } from './identity/login-provider.ts';
+import { createLoginProviders } from './identity/login-setup.ts';
+import { UserEnvStore } from './identity/user-env.ts';
+import { loadAuthKeys } from './auth/keys.ts';
+import { AuthorizationServer } from './auth/authorization-server.ts';
+import { createSetupLink } from './auth/interactions.ts';
+import type { LocalTool } from './sessions/local-tools.ts';
+
+export interface SignInOptions {
+  issuer: string;
+  config: () => Config;
+  servers: () => Record<string, ServerConfig>;
+  state: StateStore;
+  secrets: SecretStore;
+  logger: Logger;
+  /** A user lost access: end their sessions and children now. */
+  onUserBlocked: (user: UserRecord) => void;
+  /** Someone waits for the owner's approval. */
+  onPending: (user: UserRecord) => void;
+  /** A user's env for a server changed: restart their child. */
+  onUserEnvSaved: (server: string, user: string) => void;
+  /** TEST ONLY hooks of the authorization server. */
+  test?: { fetchOverride?: (url: string) => Response | undefined; allowPrivateMetadataDocuments?: boolean };
+}
+
+export interface SignIn {
+  auth: AuthorizationServer;
+  users: UserDirectory;
+  local?: LocalAccounts;
+  userEnv: UserEnvStore;
+  /** The `reconfigure` tool of servers with per-user env. */
+  localTools: (server: string, user: string) => LocalTool[];
+  close(): void;
+}
+
+export async function createSignIn(o: SignInOptions): Promise<SignIn> {
+  const logger = o.logger.child({ component: 'auth' });
+  const access = () => o.config().access;
+  const keys = await loadAuthKeys(o.secrets);
+  const users = await UserDirectory.open(o.state, { logger });
+  users.onChange(({ user, previous }) => {
+    if (user.status !== 'allowed' && previous?.status === 'allowed') o.onUserBlocked(user);
+    if (user.status === 'pending' && previous?.status !== 'pending') o.onPending(user);
+  });
+  const local = access().login.local ? new LocalAccounts(o.state) : undefined;
+  const logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
+  const userEnv = new UserEnvStore(o.state, o.secrets);
+  const tokens = access().tokens;
+  const auth = new AuthorizationServer({
+    issuer: o.issuer, state: o.state, keys, logger, users, servers: o.servers,
+    lifetimes: { accessTokenSeconds: tokens.accessTokenMinutes * 60, refreshTokenSeconds: tokens.refreshTokenDays * 86_400 },
+    access, logins: () => logins, local: () => local, pendingLogins: new PendingLogins(o.state), userEnv,
+    onUserEnvSaved: o.onUserEnvSaved, onPending: () => {},
+    fetchOverride: o.test?.fetchOverride, allowPrivateMetadataDocuments: o.test?.allowPrivateMetadataDocuments,
+  });
+  const localTools = (server: string, user: string): LocalTool[] => {
+    const config = o.servers()[server];
+    if (!config || !isStdioServer(config) || config.userEnv.length === 0) return [];
+    return [{
+      definition: {
+        name: 'reconfigure',
+        description: `Change your own settings for this server (${config.userEnv.map((f) => f.label ?? f.name).join(', ')}). Returns a one-time link to open in a browser; the server restarts with the new values.`,
+        inputSchema: { type: 'object', properties: {} },
+      },
+      async call() {
+        const link = await createSetupLink(o.state, auth.issuer, server, user);
+        return { content: [{ type: 'text', text: `Open this link within 15 minutes to change your settings for "${server}": ${link}` }] };
+      },
+    }];
+  };
+  return { auth, users, local, userEnv, localTools, close: () => auth.close() };
+}
