@@ -14,6 +14,13 @@ import type { ActivityRecord } from './sessions/session.ts';
 import { RequestGuard } from './gateway/request-guard.ts';
 import { createMcpHandler, localIdentity, type Identify } from './gateway/mcp-endpoint.ts';
 import { closeServer, createGatewayServer, listen } from './gateway/app.ts';
+import { isStdioServer } from './config/schema.ts';
+import type { StateStore } from './state/state-store.ts';
+import { openStateStore } from './state/state-store.ts';
+import type { SecretStore } from './secrets/secret-store.ts';
+import { MemorySecretStore } from './secrets/memory-store.ts';
+import type { UserRecord } from './identity/users.ts';
+import { createSignIn, type SignIn, type SignInOptions } from './sign-in.ts';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -22,16 +29,25 @@ export interface PublisherOptions {
   logger: Logger;
   /** The record of live children (pid + start time); default none (tests). */
   liveChildrenFile?: string;
-  /** Replaces the local identity (sign-in). */
+  /**
+   * Replaces sign-in with a fixed rule (the core's own tests, benchmarks). Without it every MCP
+   * request needs one of our access tokens.
+   */
   identify?: Identify;
-  /** The user's env values for a server. */
-  userEnv?: (server: string, user: string) => Promise<Record<string, string>> | Record<string, string>;
+  /** Users, clients, grants; default in memory. */
+  state?: StateStore;
+  /** Signing keys, IdP client secrets, users' secrets; default in memory. */
+  secrets?: SecretStore;
   env?: NodeJS.ProcessEnv;
+  /** TEST ONLY hooks of the authorization server. */
+  authTest?: SignInOptions['test'];
 }
 
 export interface PublisherEvents {
   activity: [ActivityRecord];
   status: [PublisherStatus];
+  /** Someone signed in and waits for the owner's approval. */
+  approval: [UserRecord];
 }
 
 export interface PublisherStatus {
@@ -55,6 +71,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private config: Config;
   private server?: http.Server;
   private url?: string;
+  /** Sign-in, once started (absent when `identify` replaces it). */
+  signIn?: SignIn;
+  private state?: StateStore;
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -69,7 +88,11 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       idleMs: g.childIdleSeconds * 1000,
       requestTimeoutMs: g.requestTimeoutSeconds * 1000,
       stderrBytes: g.stderrBytes,
-      userEnv: options.userEnv,
+      userEnv: (server, user) => {
+        const config = this.config.mcpServers[server];
+        if (!this.signIn || !config || !isStdioServer(config)) return {};
+        return this.signIn.userEnv.values(server, user, config.userEnv);
+      },
       env: options.env,
     });
     this.sessions = new SessionRouter({ idleMs: g.sessionIdleSeconds * 1000, logger: this.logger.child({ component: 'sessions' }) });
@@ -99,7 +122,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       pool: this.pool,
       sessions: this.sessions,
       guard,
-      identify: this.options.identify ?? localIdentity,
+      identify: this.options.identify ?? ((req, res, server) => this.signIn ? this.signIn.auth.identify(req, res, server) : localIdentity(req, res, server)),
+      localTools: (server, user) => this.signIn?.localTools(server, user) ?? [],
       maxBodyBytes: this.config.gateway.maxBodyBytes,
       logger: this.logger.child({ component: 'mcp' }),
       onactivity: (r) => this.emit('activity', r),
@@ -107,14 +131,43 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.server = createGatewayServer({
       mcp,
       health: () => ({ sessions: this.sessions.size, upstreams: this.pool.list().length }),
+      fallback: (req, res) => {
+        if (this.signIn) return this.signIn.auth.app(req as never, res as never);
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
+      },
     });
     const address = await listen(this.server, port, host);
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${shownHost}:${address.port}`;
+    if (!this.options.identify) await this.startSignIn(this.publicOrigins()[0] ?? this.url);
     this.logger.info({ url: this.url }, 'gateway listening');
     this.emit('status', this.status());
     return this.url;
   }
+
+  private async startSignIn(issuer: string): Promise<void> {
+    this.state = this.options.state ?? await openStateStore({});
+    this.signIn = await createSignIn({
+      issuer,
+      config: () => this.config,
+      servers: () => this.enabledServers(),
+      state: this.state,
+      secrets: this.options.secrets ?? new MemorySecretStore(),
+      logger: this.logger,
+      onUserBlocked: (user) => {
+        // Removal takes effect at once: sessions end, children stop (their tokens are refused too).
+        this.sessions.closeWhere((s) => s.user === user.id, 'user no longer allowed');
+        void this.pool.stopWhere((e) => e.user === user.id);
+        this.logger.info({ user: user.id, status: user.status }, 'user lost access: sessions closed, processes stopped');
+      },
+      onPending: (user) => this.emit('approval', user),
+      onUserEnvSaved: (server, user) => { void this.pool.restartWhere((e) => e.server === server && e.user === user); },
+      test: this.options.authTest,
+    });
+  }
+
+  /** The OAuth issuer: the public origin, byte-identical everywhere. */
+  get issuer(): string | undefined { return this.signIn?.auth.issuer; }
 
   status(): PublisherStatus {
     return { state: this.server ? 'running' : 'stopped', gatewayUrl: this.url, publicUrl: this.publicOrigins()[0] };
@@ -141,6 +194,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const server = this.server;
     this.server = undefined;
     await Promise.all([server ? closeServer(server) : undefined, this.pool.close()]);
+    this.signIn?.close();
+    this.signIn = undefined;
+    await this.state?.flush();
     this.registry.flush();
     this.emit('status', this.status());
   }
