@@ -7,6 +7,12 @@ import type { Config } from './config/schema.ts';
 import { createLogger } from './logging/logger.ts';
 import { Publisher, demoServer } from './publisher.ts';
 import { runDoctor } from './doctor.ts';
+import { runUsers } from './admin/users-command.ts';
+import { AdminServer } from './admin/admin-server.ts';
+import { openSecretStore } from './secrets/select.ts';
+import { openStateStore } from './state/state-store.ts';
+import { writeFileAtomic } from './config/atomic-file.ts';
+import fs from 'node:fs/promises';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -24,6 +30,9 @@ Usage:
   mcp-publish serve [--config FILE] [--port N]   run the gateway (headless)
   mcp-publish import [FILE...] [--dry-run]       add servers from Claude Desktop, Cursor or VS Code configs
   mcp-publish doctor [--config FILE]             check the config, the keychain and every server
+  mcp-publish users [list|pending]               people who signed in (needs a running serve)
+  mcp-publish users approve|deny|remove EMAIL    decide who may come in
+  mcp-publish users add EMAIL [--name NAME]      a local account, with a one-time invite link
   mcp-publish help
 
 Files live in ${appPaths().dir} (set MCP_PUBLISH_HOME to move them).`;
@@ -40,6 +49,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await runImport(rest.filter((a, i) => a !== '--config' && rest[i - 1] !== '--config'), io, { configFile });
       }
       case 'doctor': return await runDoctor(rest, paths, io);
+      case 'users': return await runUsers(rest, paths, io);
       case 'help': case '--help': case '-h':
         io.stdout(HELP);
         return 0;
@@ -81,31 +91,45 @@ async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number
   const { config, embedded } = await configOrDefault(file);
   if (values.port !== undefined) config.gateway.port = Number(values.port);
   const logger = createLogger();
-  const publisher = new Publisher({ config, logger, liveChildrenFile: paths.liveChildren });
+  const secrets = await openSecretStore({ paths, logger });
+  const state = await openStateStore({ file: paths.state, logger: logger.child({ component: 'state' }) });
+  const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren });
+  let publisher = make();
   let url: string;
   try {
     url = await publisher.start();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && embedded && values.port === undefined) {
-      io.stderr(`Port ${config.gateway.port} is in use; using a free port instead.`);
-      config.gateway.port = 0;
-      const again = new Publisher({ config, logger, liveChildrenFile: paths.liveChildren });
-      return runUntilSignal(again, await again.start(), embedded, file, io);
-    }
     await publisher.stop();
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !embedded || values.port !== undefined) {
+      await state.close();
+      throw e;
+    }
+    io.stderr(`Port ${config.gateway.port} is in use; using a free port instead.`);
+    config.gateway.port = 0;
+    publisher = make();
+    url = await publisher.start();
   }
-  return runUntilSignal(publisher, url, embedded, file, io);
-}
+  const admin = new AdminServer({ signIn: () => publisher.signIn, config: () => config, issuer: () => publisher.issuer, logger: logger.child({ component: 'admin' }) });
+  await writeFileAtomic(paths.admin, JSON.stringify(await admin.start()), { mode: 0o600 });
 
-async function runUntilSignal(publisher: Publisher, url: string, embedded: boolean, file: string, io: CliIO): Promise<number> {
   io.stdout(`MCP Publish is running on ${url}`);
   if (embedded) io.stdout(`No config file at ${file}: serving the built-in demo server.\nAdd your own servers with "mcp-publish import" or by writing that file (see README).`);
   io.stdout('');
-  io.stdout('MCP URLs (Streamable HTTP):');
-  for (const name of publisher.serverNames()) io.stdout(`  ${name.padEnd(16)} ${publisher.serverUrl(name, url)}`);
+  io.stdout('MCP URLs (Streamable HTTP; paste one into your MCP client):');
+  for (const name of publisher.serverNames()) io.stdout(`  ${name.padEnd(16)} ${publisher.serverUrl(name)}`);
+  const local = publisher.signIn?.local;
+  if (local) {
+    const { account, password } = await local.ensureOwner();
+    io.stdout('');
+    if (password) {
+      io.stdout(`Sign in as the owner with: ${account.email} / ${password}`);
+      io.stdout('(This password is shown once. Keep it somewhere safe.)');
+    } else {
+      io.stdout(`Sign in as the owner with ${account.email} and the password shown when it was created.`);
+    }
+  }
   io.stdout('');
-  io.stdout('Settings: the settings window and its admin API come with the desktop app (not in this build).');
+  io.stdout('People who sign in and are not on the allow-list wait for you: "mcp-publish users" lists them, "mcp-publish users approve <email>" lets one in.');
   io.stdout('Press Ctrl+C to stop.');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -114,6 +138,9 @@ async function runUntilSignal(publisher: Publisher, url: string, embedded: boole
     process.once('SIGHUP', stop);
   });
   io.stderr('Stopping: closing sessions and ending every server process…');
+  await admin.stop();
+  await fs.rm(paths.admin, { force: true });
   await publisher.stop();
+  await state.close();
   return 0;
 }

@@ -17,6 +17,7 @@ import { bearerIdentify } from './bearer.ts';
 import { LIMITS, RateLimiter, clientAddress, tooMany } from './rate-limit.ts';
 import { errorPage, esc, renderPage } from './pages.ts';
 import { fieldsOf, mountInteractions, type InteractionDeps } from './interactions.ts';
+import { mountInvitePages } from './invite-pages.ts';
 import type { Identify } from '../gateway/mcp-endpoint.ts';
 
 export interface TokenLifetimes {
@@ -92,6 +93,7 @@ export class AuthorizationServer {
     });
     this.mountResourceMetadata(app);
     mountInteractions(app, { ...o, provider: this.provider, issuer, serverOf, limiter: this.limiter, servers: o.servers });
+    mountInvitePages(app, o.local);
     // oidc-provider builds its metadata's endpoint URLs from the request: pin them to the issuer
     // so a forged Host or X-Forwarded-Host cannot change what we advertise.
     const pinned = new URL(issuer);

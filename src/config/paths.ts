@@ -18,6 +18,8 @@ export interface AppPaths {
   secretsFile: string;
   secretsKey: string;
   liveChildren: string;
+  /** Where a running gateway's admin API is (URL + per-launch token), 0600. */
+  admin: string;
 }
 
 export function appPaths(dir = appDataDir()): AppPaths {
@@ -28,5 +30,6 @@ export function appPaths(dir = appDataDir()): AppPaths {
     secretsFile: path.join(dir, 'secrets.enc'),
     secretsKey: path.join(dir, 'secrets.key'),
     liveChildren: path.join(dir, 'children.json'),
+    admin: path.join(dir, 'admin.json'),
   };
 }

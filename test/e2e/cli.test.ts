@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ROOT, alive, text } from '../support/gateway.ts';
+import { Browser, TestOAuthProvider } from '../support/browser.ts';
+import { connectWithOAuth } from '../support/signed-in.ts';
 
 const BIN = path.join(ROOT, 'bin/mcp-publish.js');
 
@@ -31,13 +31,16 @@ async function waitFor(check: () => RegExpMatchArray | null, ms = 20_000): Promi
   }
 }
 
-test('serve with no config prints the demo URL; the SDK client lists and calls its tools; Ctrl+C leaves no child', async () => {
+test('serve with no config prints the demo URL and a one-time owner password; the owner signs in with the SDK client and calls a tool; Ctrl+C leaves no child', async () => {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-cli-'));
   const p = run(['serve', '--port', '0'], home);
   try {
     const [, url] = await waitFor(() => /demo\s+(http:\/\/\S+\/servers\/demo\/mcp)/.exec(p.out()));
-    const client = new Client({ name: 'cli-test', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
+    const [, email, password] = await waitFor(() => /Sign in as the owner with: (\S+) \/ (\S+)/.exec(p.out()));
+    const unauthenticated = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(unauthenticated.status, 401, 'nothing is served without signing in');
+    const provider = new TestOAuthProvider(new Browser(), { login: { email: email!, password: password! } });
+    const client = await connectWithOAuth(url!, provider);
     const { tools } = await client.listTools();
     assert.ok(tools.some((t) => t.name === 'echo'));
     assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'hello' } })), 'Echo: hello');
@@ -45,9 +48,31 @@ test('serve with no config prints the demo URL; the SDK client lists and calls i
     const live = JSON.parse(await fs.readFile(path.join(home, 'children.json'), 'utf8')) as Array<{ pid: number }>;
     assert.equal(live.length, 1);
     assert.ok(alive(live[0]!.pid));
+    // Someone unknown signs in and waits; the owner lets them in from the command line.
+    const users = run(['users', 'add', 'zoe@example.com'], home);
+    assert.equal(await users.exit, 0);
+    const invite = /(http:\/\/\S+\/invite\/\S+)/.exec(users.out())![1]!;
+    const set = await fetch(invite, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'password=zoe-password-1&confirm=zoe-password-1' });
+    assert.match(await set.text(), /data-page="invite-done"/);
+    const zoe = new TestOAuthProvider(new Browser(), {
+      login: { email: 'zoe@example.com', password: 'zoe-password-1' },
+      onPending: async (round) => {
+        if (round !== 1) return;
+        const listed = run(['users', 'pending'], home);
+        assert.equal(await listed.exit, 0);
+        assert.match(listed.out(), /zoe@example\.com\s+pending/);
+        const approve = run(['users', 'approve', 'zoe@example.com'], home);
+        assert.equal(await approve.exit, 0);
+        assert.match(approve.out(), /zoe@example\.com is now allowed/);
+      },
+    });
+    const zoeClient = await connectWithOAuth(url!, zoe);
+    assert.equal(text(await zoeClient.callTool({ name: 'echo', arguments: { message: 'zoe' } })), 'Echo: zoe');
+    await zoeClient.close();
     p.child.kill('SIGINT');
     assert.equal(await p.exit, 0);
     assert.equal(alive(live[0]!.pid), false, 'the demo server process ended with the gateway');
+    await assert.rejects(fs.stat(path.join(home, 'admin.json')), 'admin.json is removed on exit');
   } finally {
     p.child.kill('SIGKILL');
     await fs.rm(home, { recursive: true, force: true });

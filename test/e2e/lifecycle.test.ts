@@ -11,6 +11,8 @@ import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/cl
 import { ChildRegistry, processStartTime } from '../../src/upstream/child-registry.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { ROOT, alive, fixture, rawPost, startGateway, text } from '../support/gateway.ts';
+import { Browser, TestOAuthProvider } from '../support/browser.ts';
+import { connectWithOAuth } from '../support/signed-in.ts';
 
 const until = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -58,9 +60,11 @@ test('children die with a gateway that is killed outright (parent-death signal)'
   let out = '';
   gwp.stdout!.on('data', (d) => { out += d; });
   try {
-    assert.ok(await until(() => /servers\/demo\/mcp/.test(out), 20_000));
+    assert.ok(await until(() => /Sign in as the owner with/.test(out), 20_000));
     const url = /(http:\/\/\S+\/servers\/demo\/mcp)/.exec(out)![1]!;
-    await rawPost(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }));
+    const [, email, password] = /Sign in as the owner with: (\S+) \/ (\S+)/.exec(out)!;
+    const client = await connectWithOAuth(url, new TestOAuthProvider(new Browser(), { login: { email: email!, password: password! } }));
+    await client.listTools();
     const live = JSON.parse(await fs.readFile(path.join(home, 'children.json'), 'utf8')) as Array<{ pid: number }>;
     assert.equal(live.length, 1);
     gwp.kill('SIGKILL');
