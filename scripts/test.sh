@@ -27,11 +27,15 @@ if ! npx tsc --noEmit -p tsconfig.json; then status=1; echo "npm test: type-chec
 rm -f .tmp/tap-*.txt
 reporters() { echo "--test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=.tmp/tap-$1.txt"; }
 
+export MCP_PUBLISH_AUDIT_DIR="$PWD/.tmp/log-audit"
+rm -rf "$MCP_PUBLISH_AUDIT_DIR"
 mapfile -t files < <(find test/unit test/e2e -name '*.test.ts' ! -name 'keychain.test.ts' | sort)
 echo "== main suites"
 node --import tsx --test $(reporters main) "${files[@]}" || status=1
 echo "== keychain suite (gnome-keyring in a private D-Bus session)"
 bash scripts/keychain-test.sh $(reporters keychain) test/e2e/keychain.test.ts || status=1
+echo "== log audit (no secret in any log line of the run)"
+node --import tsx --test $(reporters audit) test/audit/logs.test.ts || status=1
 
 pass=0; fail=0; skip=0
 for f in .tmp/tap-*.txt; do

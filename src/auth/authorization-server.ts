@@ -11,7 +11,7 @@ import type { ServerConfig } from '../config/schema.ts';
 import type { UserDirectory } from '../identity/users.ts';
 import { stateStoreAdapter } from './oidc-adapter.ts';
 import { publicJwks, type AuthKeys } from './keys.ts';
-import { OIDC_SCOPES, RESOURCE_SCOPE, normalizeClientMetadata, resolvesToPublicAddresses } from './client-metadata.ts';
+import { OIDC_SCOPES, RESOURCE_SCOPE, normalizeClientMetadata, plainHttpRedirect, resolvesToPublicAddresses } from './client-metadata.ts';
 import { canonicalResource, protectedResourceMetadata, resourceUrl, serverOfResource } from './resources.ts';
 import { bearerIdentify } from './bearer.ts';
 import { LIMITS, RateLimiter, clientAddress, tooMany } from './rate-limit.ts';
@@ -80,6 +80,16 @@ export class AuthorizationServer {
 
     const app = express();
     app.disable('x-powered-by');
+    // Browser-based clients (the Inspector, web IDEs) register from a page; oidc-provider answers
+    // CORS on its other endpoints but not on registration, which is open and takes no credentials.
+    // Before the rate limits, so a 429 is readable by the page too.
+    app.use((req, res, next) => {
+      if (req.path !== '/register') return next();
+      res.set('access-control-allow-origin', '*');
+      if (req.method !== 'OPTIONS') return next();
+      res.set('access-control-allow-methods', 'POST').set('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'content-type').set('access-control-max-age', '3600');
+      res.status(204).end();
+    });
     app.use((req, res, next) => {
       // Rate limits per client address on the sign-in endpoints (DESIGN §6).
       const p = req.path;
@@ -152,7 +162,10 @@ export class AuthorizationServer {
       extraClientMetadata: {
         properties: ['application_type'],
         validator(_ctx: unknown, key: string, _value: unknown, md: Record<string, unknown>) {
-          if (key === 'application_type') normalizeClientMetadata(md);
+          if (key !== 'application_type') return;
+          const plain = plainHttpRedirect(md);
+          if (plain) throw new errors.InvalidClientMetadata(`redirect_uris must use https, or http only to a loopback address (${plain})`);
+          normalizeClientMetadata(md);
         },
       },
       pkce: { required: () => true },
@@ -197,7 +210,15 @@ export class AuthorizationServer {
       extraTokenClaims: async (_ctx: unknown, token: any) => ({ grant_id: token.grantId }),
       issueRefreshToken: async (_ctx: unknown, client: any) => client.grantTypeAllowed('refresh_token'),
       expiresWithSession: async () => false,
-      rotateRefreshToken: () => true,
+      // Called before the refresh token rotates: refuse a resource the grant does not cover here,
+      // so a refused refresh (RFC 8707 §2.2, invalid_target) does not use up the client's token
+      // (oidc-provider checks the resource only after rotating; the retry would count as reuse).
+      rotateRefreshToken: (ctx: any) => {
+        const requested: string[] = [ctx.oidc.params.resource ?? []].flat();
+        const granted: Set<string> | undefined = ctx.oidc.entities.RefreshToken?.resourceIndicators;
+        if (granted && requested.some((r) => !granted.has(r))) throw new errors.InvalidTarget('the refresh token was not issued for this resource');
+        return true;
+      },
       ttl: {
         AccessToken: (_ctx: unknown, token: any) => token.resourceServer?.accessTokenTTL ?? o.lifetimes.accessTokenSeconds,
         AuthorizationCode: 60,

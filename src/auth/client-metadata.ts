@@ -38,6 +38,15 @@ export function normalizeClientMetadata(md: Record<string, any>): void {
   if (/^https:\/\//.test(md.client_id ?? '') && /^client_secret_/.test(md.token_endpoint_auth_method ?? '')) md.token_endpoint_auth_method = 'none';
 }
 
+/**
+ * The first redirect URI that would carry codes in clear over a network: plain http to a host
+ * that is not loopback (MCP authorization: redirect URIs are either localhost or https).
+ */
+export function plainHttpRedirect(md: Record<string, any>): string | undefined {
+  const uris: string[] = Array.isArray(md.redirect_uris) ? md.redirect_uris : [];
+  return uris.find((u) => { try { const p = new URL(u); return p.protocol === 'http:' && !LOOPBACK.has(p.hostname); } catch { return false; } });
+}
+
 const blocked = new net.BlockList();
 for (const [a, p] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) blocked.addSubnet(a, p, 'ipv4');
 for (const [a, p] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['64:ff9b::', 96], ['2001:db8::', 32], ['ff00::', 8]] as const) blocked.addSubnet(a, p, 'ipv6');

@@ -45,9 +45,13 @@ export function clientAddress(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-/** Answers 429 with an OAuth error body. */
+/**
+ * Answers 429 with an OAuth error body. `too_many_requests` is the MCP SDK's code (its own
+ * authorization server answers it; its client maps it to TooManyRequestsError); RFC 8628's
+ * `slow_down` means "poll the device endpoint more slowly" and is read as a server error.
+ */
 export function tooMany(res: ServerResponse, retryAfterSeconds: number): void {
-  const body = JSON.stringify({ error: 'slow_down', error_description: `too many requests; try again in ${retryAfterSeconds} s` });
+  const body = JSON.stringify({ error: 'too_many_requests', error_description: `too many requests; try again in ${retryAfterSeconds} s` });
   res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfterSeconds), 'cache-control': 'no-store' });
   res.end(body);
 }

@@ -220,23 +220,28 @@ class JsonStateStore implements StateStore {
       this.#dirty = false;
       return Promise.resolve();
     }
-    this.#writing ??= (async () => {
-      try {
-        while (this.#dirty) {
-          this.#dirty = false;
-          const text = this.#serialize();
-          try {
-            await writeFileAtomic(file, text, { mode: 0o600, backup: true });
-          } catch (e) {
-            this.#dirty = true;
-            throw new StateStoreError('io', `cannot write state file ${file}: ${(e as Error).message}`, { file, cause: e });
-          }
-        }
-      } finally {
-        this.#writing = undefined;
-      }
-    })();
+    if (!this.#dirty) return this.#writing ?? Promise.resolve();
+    // The loop's promise is kept until it settles. (Assigning an async IIFE that cleans up in its
+    // own `finally` is wrong: with nothing to await it settles first and stays stuck forever.)
+    if (!this.#writing) {
+      const loop = this.#writeLoop(file);
+      this.#writing = loop;
+      loop.then(() => { if (this.#writing === loop) this.#writing = undefined; }, () => { if (this.#writing === loop) this.#writing = undefined; });
+    }
     return this.#writing;
+  }
+
+  async #writeLoop(file: string): Promise<void> {
+    while (this.#dirty) {
+      this.#dirty = false;
+      const text = this.#serialize();
+      try {
+        await writeFileAtomic(file, text, { mode: 0o600, backup: true });
+      } catch (e) {
+        this.#dirty = true;
+        throw new StateStoreError('io', `cannot write state file ${file}: ${(e as Error).message}`, { file, cause: e });
+      }
+    }
   }
 
   #serialize(): string {

@@ -195,16 +195,7 @@ export class Multiplexer {
     const wasRunning = this.state === 'ready';
     if (this.state !== 'closed') this.state = 'stopped';
     const tail = upstream.stderr?.tail(3);
-    const message = exit.expected ? 'the server was stopped' : `${exit.reason}${tail ? `; its last words: ${tail}` : ''}`;
-    for (const [id, p] of this.pending) {
-      this.forget(id, p);
-      p.state.client.deliver(errorResponse(p.clientId, ErrorCode.ConnectionClosed, message), p.clientId);
-    }
-    for (const [id, resolve] of this.internal) {
-      this.internal.delete(id);
-      resolve(errorResponse(id, ErrorCode.ConnectionClosed, message));
-    }
-    this.serverRequests.clear();
+    this.failAll(exit.expected ? 'the server was stopped' : `${exit.reason}${tail ? `; its last words: ${tail}` : ''}`);
     if (!exit.expected && wasRunning) {
       if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
       this.crashes++;
@@ -212,6 +203,21 @@ export class Multiplexer {
       this.options.logger.warn({ reason: exit.reason, code: exit.code, signal: exit.signal }, 'server process ended unexpectedly; it restarts on next use');
       this.oncrash?.(exit);
     }
+  }
+
+  /** Fails every request in flight (the upstream is gone or being replaced). */
+  private failAll(message: string): void {
+    for (const [id, p] of this.pending) {
+      this.forget(id, p);
+      const r = errorResponse(p.clientId, ErrorCode.ConnectionClosed, message);
+      if (p.onResult) p.onResult(r);
+      else p.state.client.deliver(r, p.clientId);
+    }
+    for (const [id, resolve] of this.internal) {
+      this.internal.delete(id);
+      resolve(errorResponse(id, ErrorCode.ConnectionClosed, message));
+    }
+    this.serverRequests.clear();
   }
 
   /** Forwards a session's request upstream, starting the upstream first if needed. */
@@ -440,9 +446,17 @@ export class Multiplexer {
     this.clients.clear();
   }
 
-  /** Stops the upstream but keeps the multiplexer usable (restart on next use). */
+  /**
+   * Stops the upstream but keeps the multiplexer and its sessions: the next request starts a new
+   * one (a user's env changed). Requests still in flight on the old one fail.
+   */
   async stop(): Promise<void> {
     const upstream = this.upstream;
-    if (upstream) await upstream.close();
+    if (!upstream || this.state === 'starting') return;
+    this.upstream = undefined;
+    this.ready = undefined;
+    if (this.state !== 'closed') this.state = 'stopped';
+    this.failAll('the server is restarting with new settings; try again');
+    await upstream.close();
   }
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ROOT, alive, text } from '../support/gateway.ts';
 import { Browser, TestOAuthProvider } from '../support/browser.ts';
 import { connectWithOAuth } from '../support/signed-in.ts';
+import { auditLog, rememberSecret } from '../support/log-audit.ts';
 
 const BIN = path.join(ROOT, 'bin/mcp-publish.js');
 
@@ -37,6 +38,7 @@ test('serve with no config prints the demo URL and a one-time owner password; th
   try {
     const [, url] = await waitFor(() => /demo\s+(http:\/\/\S+\/servers\/demo\/mcp)/.exec(p.out()));
     const [, email, password] = await waitFor(() => /Sign in as the owner with: (\S+) \/ (\S+)/.exec(p.out()));
+    rememberSecret(password);
     const unauthenticated = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(unauthenticated.status, 401, 'nothing is served without signing in');
     const provider = new TestOAuthProvider(new Browser(), { login: { email: email!, password: password! } });
@@ -74,6 +76,7 @@ test('serve with no config prints the demo URL and a one-time owner password; th
     assert.equal(alive(live[0]!.pid), false, 'the demo server process ended with the gateway');
     await assert.rejects(fs.stat(path.join(home, 'admin.json')), 'admin.json is removed on exit');
   } finally {
+    auditLog(p.err());
     p.child.kill('SIGKILL');
     await fs.rm(home, { recursive: true, force: true });
   }

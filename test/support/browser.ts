@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { rememberSecret } from './log-audit.ts';
 
 export interface Person {
   /** Local account, or which redirect login to click ("oidc", "github"). */
@@ -84,6 +85,7 @@ export class Browser {
       if (page) pages.push(page);
       if (page === 'login') {
         if ('email' in person.login) {
+          rememberSecret(person.login.password);
           url = action();
           init = post({ email: person.login.email, password: person.login.password });
         } else {
@@ -151,9 +153,16 @@ export class TestOAuthProvider implements OAuthClientProvider {
   }
   state() { return randomBytes(8).toString('hex'); }
   clientInformation() { return this.client; }
-  saveClientInformation(info: OAuthClientInformationMixed) { this.client = info; }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.client = info;
+    rememberSecret((info as { client_secret?: string }).client_secret);
+  }
   tokens() { return this.saved; }
-  saveTokens(tokens: OAuthTokens) { this.saved = tokens; }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+    rememberSecret(tokens.access_token);
+    rememberSecret(tokens.refresh_token);
+  }
   saveCodeVerifier(v: string) { this.verifier = v; }
   codeVerifier() { return this.verifier!; }
   async redirectToAuthorization(url: URL): Promise<void> {

@@ -12,6 +12,7 @@ import { openStateStore, type StateStore } from '../../src/state/state-store.ts'
 import { MemorySecretStore } from '../../src/secrets/memory-store.ts';
 import type { SecretStore } from '../../src/secrets/secret-store.ts';
 import { Browser, TestOAuthProvider, type Person } from './browser.ts';
+import { auditLog, rememberSecret } from './log-audit.ts';
 
 export interface SignedInGateway {
   publisher: Publisher;
@@ -41,7 +42,7 @@ export interface SignedInOptions {
 export async function startSignedInGateway(servers: Record<string, unknown>, o: SignedInOptions = {}): Promise<SignedInGateway> {
   const config = parseConfig({ mcpServers: servers, access: o.access ?? {}, gateway: { port: o.port ?? 0, ...o.gateway } });
   const logs = o.logs ?? [];
-  const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
+  const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); auditLog(String(chunk)); cb(); } });
   const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
   const state = o.state ?? await openStateStore({});
   const secrets = o.secrets ?? new MemorySecretStore();
@@ -52,6 +53,7 @@ export async function startSignedInGateway(servers: Record<string, unknown>, o: 
     publisher, url, issuer: publisher.issuer!, logs, state, secrets,
     mcpUrl: (server) => `${publisher.issuer}/servers/${server}/mcp`,
     async addLocalUser(email, password) {
+      rememberSecret(password);
       const local = publisher.signIn!.local!;
       if (!(await local.get(email))) await local.createAccount({ email });
       await local.setPassword(email, password);

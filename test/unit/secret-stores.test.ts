@@ -251,3 +251,21 @@ test('the in-memory state store writes nothing and refuses values JSON cannot ca
   await state.flush();
   await state.close();
 });
+
+test('state store: a flush with nothing to write does not stop later changes from reaching the file', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-state-'));
+  const file = path.join(dir, 'state.json');
+  const store = await openStateStore({ file, debounceMs: 10 });
+  try {
+    await store.put('c', 'a', 1);
+    await store.flush();
+    await store.flush(); // nothing dirty: must not leave the writer stuck
+    await store.put('c', 'b', 2);
+    await new Promise((r) => setTimeout(r, 200));
+    const onDisk = JSON.parse(await fs.readFile(file, 'utf8')) as { collections: Record<string, Record<string, unknown>> };
+    assert.deepEqual(Object.keys(onDisk.collections.c!).sort(), ['a', 'b']);
+  } finally {
+    await store.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
