@@ -8,6 +8,7 @@ import { silentLogger } from './logging/logger.ts';
 import { resolveCommand, childEnvironment } from './upstream/command.ts';
 import { UpstreamPool } from './upstream/child-pool.ts';
 import type { CliIO } from './cli.ts';
+import { loginRedirectUris } from './identity/login-provider.ts';
 
 export async function runDoctor(args: string[], paths: AppPaths, io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } }, allowPositionals: false });
@@ -39,6 +40,15 @@ export async function runDoctor(args: string[], paths: AppPaths, io: CliIO): Pro
     bad(`no place to keep secrets: ${(e as Error).message}`);
   }
 
+  io.stdout('Sign-in:');
+  const issuer = (config.gateway.publicUrl ?? config.publish.publicUrl ?? `http://127.0.0.1:${config.gateway.port}`).replace(/\/+$/, '');
+  const uris = loginRedirectUris(issuer);
+  const { login } = config.access;
+  ok(`issuer (public URL): ${issuer}${config.gateway.publicUrl || config.publish.publicUrl ? '' : ' (no public URL yet: only this computer can sign in)'}`);
+  if (login.local) ok('local accounts: on (add people with "mcp-publish users add <email>")');
+  if (login.oidc) ok(`OIDC (${login.oidc.issuer}): register this redirect URI at the IdP: ${uris.oidc}`);
+  if (login.github) ok(`GitHub OAuth app: set its callback URL to: ${uris.github}`);
+  if (!login.local && !login.oidc && !login.github) bad('no way to sign in is enabled (access.login): nobody can use the servers');
   io.stdout('Servers:');
   const pool = new UpstreamPool(config.mcpServers, {
     logger: silentLogger(), clientInfo: { name: 'mcp-publish-doctor', version: '0' },
