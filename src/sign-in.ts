@@ -33,12 +33,20 @@ export interface SignInOptions {
 }
 
 export interface SignIn {
-  auth: AuthorizationServer;
+  /** The authorization server of the current issuer. */
+  readonly auth: AuthorizationServer;
   users: UserDirectory;
   local?: LocalAccounts;
   userEnv: UserEnvStore;
   /** The `reconfigure` tool of servers with per-user env. */
   localTools: (server: string, user: string) => LocalTool[];
+  /**
+   * Moves the authorization server to another public origin (the tunnel's URL changed). Tokens of
+   * the old issuer stop verifying: clients must sign in again.
+   */
+  setIssuer(issuer: string): void;
+  /** Rebuilds the upstream logins after the owner changed `access.login`. */
+  reloadLogins(): Promise<void>;
   close(): void;
 }
 
@@ -51,31 +59,51 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
     if (user.status !== 'allowed' && previous?.status === 'allowed') o.onUserBlocked(user);
     if (user.status === 'pending' && previous?.status !== 'pending') o.onPending(user);
   });
-  const local = access().login.local ? new LocalAccounts(o.state) : undefined;
-  const logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
+  let local = access().login.local ? new LocalAccounts(o.state) : undefined;
+  let logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
   const userEnv = new UserEnvStore(o.state, o.secrets);
-  const tokens = access().tokens;
-  const auth = new AuthorizationServer({
-    issuer: o.issuer, state: o.state, keys, logger, users, servers: o.servers,
-    lifetimes: { accessTokenSeconds: tokens.accessTokenMinutes * 60, refreshTokenSeconds: tokens.refreshTokenDays * 86_400 },
-    access, logins: () => logins, local: () => local, pendingLogins: new PendingLogins(o.state), userEnv,
-    onUserEnvSaved: o.onUserEnvSaved, onPending: () => {},
-    fetchOverride: o.test?.fetchOverride, allowPrivateMetadataDocuments: o.test?.allowPrivateMetadataDocuments,
-  });
-  const localTools = (server: string, user: string): LocalTool[] => {
-    const config = o.servers()[server];
-    if (!config || !isStdioServer(config) || config.userEnv.length === 0) return [];
-    return [{
-      definition: {
-        name: 'reconfigure',
-        description: `Change your own settings for this server (${config.userEnv.map((f) => f.label ?? f.name).join(', ')}). Returns a one-time link to open in a browser; the server restarts with the new values.`,
-        inputSchema: { type: 'object', properties: {} },
-      },
-      async call() {
-        const link = await createSetupLink(o.state, auth.issuer, server, user);
-        return { content: [{ type: 'text', text: `Open this link within 15 minutes to change your settings for "${server}": ${link}` }] };
-      },
-    }];
+  const pendingLogins = new PendingLogins(o.state);
+  const build = (issuer: string) => {
+    const tokens = access().tokens;
+    return new AuthorizationServer({
+      issuer, state: o.state, keys, logger, users, servers: o.servers,
+      lifetimes: { accessTokenSeconds: tokens.accessTokenMinutes * 60, refreshTokenSeconds: tokens.refreshTokenDays * 86_400 },
+      access, logins: () => logins, local: () => local, pendingLogins, userEnv,
+      onUserEnvSaved: o.onUserEnvSaved, onPending: () => {},
+      fetchOverride: o.test?.fetchOverride, allowPrivateMetadataDocuments: o.test?.allowPrivateMetadataDocuments,
+    });
   };
-  return { auth, users, local, userEnv, localTools, close: () => auth.close() };
+  let auth = build(o.issuer);
+  const signIn: SignIn = {
+    get auth() { return auth; },
+    users, userEnv,
+    get local() { return local; },
+    localTools(server: string, user: string): LocalTool[] {
+      const config = o.servers()[server];
+      if (!config || !isStdioServer(config) || config.userEnv.length === 0) return [];
+      return [{
+        definition: {
+          name: 'reconfigure',
+          description: `Change your own settings for this server (${config.userEnv.map((f) => f.label ?? f.name).join(', ')}). Returns a one-time link to open in a browser; the server restarts with the new values.`,
+          inputSchema: { type: 'object', properties: {} },
+        },
+        async call() {
+          const link = await createSetupLink(o.state, auth.issuer, server, user);
+          return { content: [{ type: 'text', text: `Open this link within 15 minutes to change your settings for "${server}": ${link}` }] };
+        },
+      }];
+    },
+    setIssuer(issuer: string) {
+      if (issuer.replace(/\/+$/, '') === auth.issuer) return;
+      auth.close();
+      auth = build(issuer);
+      logger.info({ issuer: auth.issuer }, 'authorization server moved to a new issuer');
+    },
+    async reloadLogins() {
+      logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
+      local = access().login.local ? (local ?? new LocalAccounts(o.state)) : undefined;
+    },
+    close: () => auth.close(),
+  };
+  return signIn;
 }

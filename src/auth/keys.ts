@@ -23,12 +23,27 @@ async function newSigningKey(): Promise<jose.JWK> {
   return { ...jwk, kid: `es256-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`, alg: 'ES256', use: 'sig' };
 }
 
-/** Loads the keys, creating them on first start. */
-export async function loadAuthKeys(secrets: SecretStore): Promise<AuthKeys> {
+/** The day a key was made, from its kid (`es256-YYYY-MM-DD-…`). */
+export function keyCreated(key: jose.JWK): number | undefined {
+  const m = /^es256-(\d{4}-\d{2}-\d{2})-/.exec(key.kid ?? '');
+  return m ? Date.parse(m[1]!) : undefined;
+}
+
+/** A signing key older than this is replaced at the next start (the previous one still verifies). */
+export const ROTATE_AFTER_DAYS = 90;
+
+/** Loads the keys, creating them on first start and rotating a signing key past its age. */
+export async function loadAuthKeys(secrets: SecretStore, now = Date.now()): Promise<AuthKeys> {
   let signing = parse<jose.JWK[]>(await secrets.get(SIGNING));
   if (!signing?.length) {
     signing = [await newSigningKey()];
     await secrets.set(SIGNING, JSON.stringify(signing));
+  } else {
+    const created = keyCreated(signing[0]!);
+    if (created !== undefined && now - created > ROTATE_AFTER_DAYS * 86_400_000) {
+      signing = [await newSigningKey(), ...signing].slice(0, KEEP);
+      await secrets.set(SIGNING, JSON.stringify(signing));
+    }
   }
   let cookies = parse<string[]>(await secrets.get(COOKIES));
   if (!cookies?.length) {
