@@ -93,7 +93,8 @@ async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number
   const logger = createLogger();
   const secrets = await openSecretStore({ paths, logger });
   const state = await openStateStore({ file: paths.state, logger: logger.child({ component: 'state' }) });
-  const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren });
+  // configFile: the owner's edits in the settings window are saved there.
+  const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren, configFile: file });
   let publisher = make();
   let url: string;
   try {
@@ -109,8 +110,9 @@ async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number
     publisher = make();
     url = await publisher.start();
   }
-  const admin = new AdminServer({ signIn: () => publisher.signIn, config: () => config, issuer: () => publisher.issuer, logger: logger.child({ component: 'admin' }) });
-  await writeFileAtomic(paths.admin, JSON.stringify(await admin.start()), { mode: 0o600 });
+  const admin = new AdminServer({ publisher, configFile: file, secrets, state, logger: logger.child({ component: 'admin' }) });
+  const adminEndpoint = await admin.start();
+  await writeFileAtomic(paths.admin, JSON.stringify(adminEndpoint), { mode: 0o600 });
 
   io.stdout(`MCP Publish is running on ${url}`);
   if (embedded) io.stdout(`No config file at ${file}: serving the built-in demo server.\nAdd your own servers with "mcp-publish import" or by writing that file (see README).`);
@@ -130,6 +132,7 @@ async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number
   }
   io.stdout('');
   io.stdout('People who sign in and are not on the allow-list wait for you: "mcp-publish users" lists them, "mcp-publish users approve <email>" lets one in.');
+  io.stdout(`Settings (this computer only): ${adminEndpoint.url}/`);
   io.stdout('Press Ctrl+C to stop.');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

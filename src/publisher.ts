@@ -6,7 +6,9 @@ import type http from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger } from './logging/logger.ts';
 import type { Config, ServerConfig } from './config/schema.ts';
-import { parseConfig } from './config/load.ts';
+import { parseConfig, saveConfig } from './config/load.ts';
+import { randomBytes } from 'node:crypto';
+import type { TunnelProvider, TunnelStatus } from './tunnel/tunnel-provider.ts';
 import { UpstreamPool } from './upstream/child-pool.ts';
 import { ChildRegistry } from './upstream/child-registry.ts';
 import { SessionRouter } from './sessions/session-router.ts';
@@ -41,6 +43,20 @@ export interface PublisherOptions {
   env?: NodeJS.ProcessEnv;
   /** TEST ONLY hooks of the authorization server. */
   authTest?: SignInOptions['test'];
+  /** Where the config is saved when the owner changes it (admin API); default: not saved. */
+  configFile?: string;
+  /** Makes the tunnel for `publish()`; default by `publish.tunnel`. */
+  createTunnel?: (publish: Config['publish'], deps: TunnelDeps) => TunnelProvider;
+}
+
+/** What a tunnel gets from the publisher. */
+export interface TunnelDeps {
+  logger: Logger;
+  secrets: SecretStore;
+  /** A stable id of this installation (the localtunnel subdomain is derived from it). */
+  installId: string;
+  /** The path the self-check fetches through the public URL. */
+  checkPath: () => string;
 }
 
 export interface PublisherEvents {
@@ -50,10 +66,21 @@ export interface PublisherEvents {
   approval: [UserRecord];
 }
 
+const LAST_PUBLIC_URL = { collection: 'publish', id: 'last-public-url' } as const;
+
 export interface PublisherStatus {
   state: 'stopped' | 'running';
+  /** The gateway on this computer. */
   gatewayUrl?: string;
+  /** True while the owner wants the servers published (the tunnel may still be connecting). */
+  published: boolean;
+  tunnel: TunnelStatus;
+  /** The URL people use, when there is one. */
   publicUrl?: string;
+  /** The OAuth issuer: the public URL when published, else the local one. */
+  issuer?: string;
+  /** Set when the public URL differs from the one clients signed in with before: they must be re-added. */
+  issuerChanged?: { from: string; to: string };
 }
 
 /** The built-in demo server: server-everything, shipped as a dependency. */
@@ -74,11 +101,18 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   /** Sign-in, once started (absent when `identify` replaces it). */
   signIn?: SignIn;
   private state?: StateStore;
+  /** The secret store every part uses (one instance: keys, IdP secrets, tunnel tokens, users' secrets). */
+  readonly secrets: SecretStore;
+  private tunnel?: TunnelProvider;
+  private tunnelStatus: TunnelStatus = { state: 'offline', reason: 'not published' };
+  private tunnelUrl?: string;
+  private issuerChanged?: { from: string; to: string };
 
   constructor(private readonly options: PublisherOptions) {
     super();
     this.config = options.config;
     this.logger = options.logger;
+    this.secrets = options.secrets ?? new MemorySecretStore();
     this.registry = new ChildRegistry(options.liveChildrenFile, this.logger.child({ component: 'children' }));
     const g = this.config.gateway;
     this.pool = new UpstreamPool(this.enabledServers(), {
@@ -102,11 +136,16 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     return Object.fromEntries(Object.entries(this.config.mcpServers).filter(([, s]) => s.enabled));
   }
 
-  /** Public origins: the configured public URL (a tunnel adds its own later). */
+  /** Public origins: the tunnel's URL while it is online, else the configured public URL. */
   publicOrigins(): string[] {
-    const u = this.config.gateway.publicUrl ?? this.config.publish.publicUrl;
+    const u = this.tunnelUrl ?? this.config.gateway.publicUrl ?? (this.config.publish.tunnel === 'none' ? this.config.publish.publicUrl : null);
     return u ? [new URL(u).origin] : [];
   }
+
+  get currentConfig(): Config { return this.config; }
+
+  /** The state store (users, clients, grants), once sign-in started. */
+  get stateStore(): StateStore | undefined { return this.state; }
 
   /** Starts the gateway; resolves with its local URL. */
   async start(): Promise<string> {
@@ -153,7 +192,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       config: () => this.config,
       servers: () => this.enabledServers(),
       state: this.state,
-      secrets: this.options.secrets ?? new MemorySecretStore(),
+      secrets: this.secrets,
       logger: this.logger,
       onUserBlocked: (user) => {
         // Removal takes effect at once: sessions end, children stop (their tokens are refused too).
@@ -171,7 +210,96 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   get issuer(): string | undefined { return this.signIn?.auth.issuer; }
 
   status(): PublisherStatus {
-    return { state: this.server ? 'running' : 'stopped', gatewayUrl: this.url, publicUrl: this.publicOrigins()[0] };
+    return {
+      state: this.server ? 'running' : 'stopped', gatewayUrl: this.url, published: Boolean(this.tunnel),
+      tunnel: this.tunnelStatus, publicUrl: this.publicOrigins()[0], issuer: this.issuer, issuerChanged: this.issuerChanged,
+    };
+  }
+
+  /** Opens the public URL. Resolves once it is online; the tunnel then keeps itself up. */
+  async publish(): Promise<PublisherStatus> {
+    if (!this.url) throw new Error('the gateway is not running');
+    if (this.tunnel) return this.status();
+    const factory = this.options.createTunnel ?? (await import('./tunnel/create.ts')).createTunnel;
+    const tunnel = factory(this.config.publish, {
+      logger: this.logger.child({ component: 'tunnel' }),
+      secrets: this.secrets,
+      installId: await this.installId(),
+      checkPath: () => {
+        const first = this.serverNames()[0];
+        return this.signIn && first ? `/.well-known/oauth-protected-resource/servers/${encodeURIComponent(first)}/mcp` : '/healthz';
+      },
+    });
+    this.tunnel = tunnel;
+    tunnel.onstatus = (status) => { void this.onTunnelStatus(tunnel, status); };
+    this.tunnelStatus = { state: 'connecting' };
+    this.emit('status', this.status());
+    try {
+      await tunnel.start(Number(new URL(this.url).port));
+    } catch (e) {
+      if (this.tunnel === tunnel) this.tunnel = undefined;
+      await tunnel.stop().catch(() => {});
+      this.tunnelStatus = { state: 'offline', reason: (e as Error).message };
+      this.emit('status', this.status());
+      throw e;
+    }
+    return this.status();
+  }
+
+  /** Closes the public URL; the gateway goes on serving this computer. */
+  async unpublish(): Promise<PublisherStatus> {
+    const tunnel = this.tunnel;
+    this.tunnel = undefined;
+    this.tunnelUrl = undefined;
+    if (tunnel) await tunnel.stop();
+    this.tunnelStatus = { state: 'offline', reason: 'not published' };
+    this.signIn?.setIssuer(this.publicOrigins()[0] ?? this.url!);
+    this.emit('status', this.status());
+    return this.status();
+  }
+
+  private async onTunnelStatus(tunnel: TunnelProvider, status: TunnelStatus): Promise<void> {
+    if (this.tunnel !== tunnel) return;
+    this.tunnelStatus = status;
+    if (status.state === 'online' && status.url !== this.tunnelUrl) {
+      this.tunnelUrl = status.url.replace(/\/+$/, '');
+      const last = this.state ? await this.state.get<string>(LAST_PUBLIC_URL.collection, LAST_PUBLIC_URL.id) : undefined;
+      if (last && last !== this.tunnelUrl) {
+        // The public URL is the OAuth issuer: every client registered against the old one.
+        this.issuerChanged = { from: last, to: this.tunnelUrl };
+        this.logger.warn({ from: last, to: this.tunnelUrl }, 'the public URL changed: clients must be added again with the new URL');
+      }
+      await this.state?.put(LAST_PUBLIC_URL.collection, LAST_PUBLIC_URL.id, this.tunnelUrl);
+      this.signIn?.setIssuer(this.tunnelUrl);
+    }
+    this.emit('status', this.status());
+  }
+
+  /** A random id of this installation, kept in the state store. */
+  private async installId(): Promise<string> {
+    const state = this.state ?? (this.state = this.options.state ?? await openStateStore({}));
+    let id = await state.get<string>('publish', 'install-id');
+    if (!id) {
+      id = randomBytes(16).toString('hex');
+      await state.put('publish', 'install-id', id);
+    }
+    return id;
+  }
+
+  /**
+   * Validates and applies a new config (and saves it when there is a config file): removed or
+   * changed servers' children stop, sign-in follows `access`. Throws ConfigError, changing nothing.
+   */
+  async updateConfig(next: unknown): Promise<Config> {
+    const config = this.options.configFile ? await saveConfig(this.options.configFile, next) : parseConfig(next);
+    const accessChanged = JSON.stringify(config.access) !== JSON.stringify(this.config.access);
+    await this.reconfigure(config);
+    if (accessChanged && this.signIn) {
+      await this.signIn.reloadLogins();
+      await this.signIn.users.reevaluate(config.access);
+    }
+    this.emit('status', this.status());
+    return config;
   }
 
   /** The local URL of a server's MCP endpoint. */
@@ -191,6 +319,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
+    const tunnel = this.tunnel;
+    this.tunnel = undefined;
+    if (tunnel) await tunnel.stop().catch((e: Error) => this.logger.warn({ err: e.message }, 'closing the tunnel failed'));
     this.sessions.closeAll();
     const server = this.server;
     this.server = undefined;

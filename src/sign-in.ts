@@ -57,7 +57,6 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   const users = await UserDirectory.open(o.state, { logger });
   users.onChange(({ user, previous }) => {
     if (user.status !== 'allowed' && previous?.status === 'allowed') o.onUserBlocked(user);
-    if (user.status === 'pending' && previous?.status !== 'pending') o.onPending(user);
   });
   let local = access().login.local ? new LocalAccounts(o.state) : undefined;
   let logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
@@ -69,7 +68,8 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
       issuer, state: o.state, keys, logger, users, servers: o.servers,
       lifetimes: { accessTokenSeconds: tokens.accessTokenMinutes * 60, refreshTokenSeconds: tokens.refreshTokenDays * 86_400 },
       access, logins: () => logins, local: () => local, pendingLogins, userEnv,
-      onUserEnvSaved: o.onUserEnvSaved, onPending: () => {},
+      // Told after the policy decided (a new record starts pending before it does).
+      onUserEnvSaved: o.onUserEnvSaved, onPending: o.onPending,
       fetchOverride: o.test?.fetchOverride, allowPrivateMetadataDocuments: o.test?.allowPrivateMetadataDocuments,
     });
   };

@@ -1,110 +1,126 @@
 // The admin API server (DESIGN §6): 127.0.0.1 on its own port, never tunneled, a per-launch
-// random token, Host and Origin checked. Users for now (approve, deny, remove, invite); the
-// settings window's endpoints join it later.
+// random token, Host and Origin checked on every request. Routes come from the route modules,
+// typed by the contract in api.ts; errors become answers in one place (routing.ts). Outside
+// /api/ it serves the settings UI's static files (ui-files.ts).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging/logger.ts';
-import { isStdioServer, type Config } from '../config/schema.ts';
-import type { SignIn } from '../sign-in.ts';
-import { ADMIN_ROUTES, type AdminEndpoint, type UserAction, type UserView } from './api.ts';
+import type { Publisher } from '../publisher.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+import type { StateStore } from '../state/state-store.ts';
 import { closeServer, listen } from '../gateway/app.ts';
+import { ADMIN_ROUTES, type AdminEndpoint, type AdminRoute } from './api.ts';
+import { ConfigEditor } from './config-editor.ts';
+import { EventStream } from './events.ts';
+import { compile, errorAnswer, parseBody, readJson, sendJson, type AdminDeps, type CompiledRoute, type RouteContext, type Routes } from './routing.ts';
+import { statusRoutes } from './routes-status.ts';
+import { serverRoutes } from './routes-servers.ts';
+import { accessRoutes } from './routes-access.ts';
+import { userRoutes } from './routes-users.ts';
+import { clientRoutes } from './routes-clients.ts';
+import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
 
 export interface AdminServerOptions {
-  signIn: () => SignIn | undefined;
-  config: () => Config;
-  issuer: () => string | undefined;
+  publisher: Publisher;
   logger: Logger;
+  /** The config file the publisher saves to (its `configFile`); edits keep the file's own shape. */
+  configFile?: string;
+  /** The publisher's SecretStore: login client secrets are stored and checked there. */
+  secrets?: SecretStore;
+  /** The publisher's StateStore: the authorization server's grants and clients. */
+  state?: StateStore;
+  /** Interval of keep-alive comments on event streams; default 15 s. */
+  keepAliveMs?: number;
+  /** The built settings UI served at `/`; default renderer/dist (`npm run build:ui`). */
+  uiDir?: string;
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
 export class AdminServer {
   readonly token = randomBytes(32).toString('base64url');
   private server?: http.Server;
+  private readonly routes: { route: CompiledRoute; handle: NonNullable<Routes[AdminRoute]> }[];
+  private readonly events: EventStream;
   endpoint?: AdminEndpoint;
 
-  constructor(private readonly o: AdminServerOptions) {}
+  constructor(private readonly o: AdminServerOptions) {
+    const deps: AdminDeps = {
+      publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
+      secrets: o.secrets, state: o.state, logger: o.logger,
+    };
+    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps) };
+    this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
+    this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs });
+  }
 
   async start(port = 0): Promise<AdminEndpoint> {
-    this.server = http.createServer((req, res) => { this.handle(req, res).catch((e: Error) => this.fail(res, 500, 'internal', e.message)); });
+    this.server = http.createServer((req, res) => { void this.handle(req, res); });
     const address: AddressInfo = await listen(this.server, port, '127.0.0.1');
     this.endpoint = { url: `http://127.0.0.1:${address.port}`, token: this.token, pid: process.pid };
+    this.events.start();
     return this.endpoint;
   }
 
-  private fail(res: ServerResponse, status: number, error: string, message: string): void {
-    if (res.headersSent) return void res.end();
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error, message }));
-  }
-
-  private json(res: ServerResponse, body: unknown): void {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
-  }
-
-  private authorized(req: IncomingMessage): boolean {
+  /** DNS rebinding: a page of another site that resolved its name to 127.0.0.1 sends its own Host. */
+  private hostAllowed(req: IncomingMessage): boolean {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (host !== '127.0.0.1' && host !== 'localhost') return false;
+    return LOOPBACK_HOSTS.has(host);
+  }
+
+  /** Browsers send Origin on cross-site requests: only our own pages may call us. */
+  private originAllowed(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
-    if (origin && origin !== this.endpoint?.url && origin !== this.endpoint?.url.replace('127.0.0.1', 'localhost')) return false;
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+    if (!origin) return true;
+    const own = this.endpoint?.url;
+    return origin === own || origin === own?.replace('127.0.0.1', 'localhost');
+  }
+
+  private tokenGiven(req: IncomingMessage, url: URL): boolean {
+    const header = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    // EventSource cannot set headers: the token may come in the query, on the events route only.
+    const given = Buffer.from(header || (url.pathname === ADMIN_ROUTES.events ? url.searchParams.get('token') ?? '' : ''));
     const want = Buffer.from(this.token);
     return given.length === want.length && timingSafeEqual(given, want);
   }
 
-  private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
-    let text = '';
-    for await (const chunk of req) {
-      text += chunk;
-      if (text.length > 64 * 1024) throw new Error('body too large');
-    }
-    return text ? JSON.parse(text) as Record<string, unknown> : {};
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.authorized(req)) return this.fail(res, 403, 'forbidden', 'missing or wrong admin token, or a foreign Host or Origin');
-    const path = (req.url ?? '/').split('?')[0]!;
-    const signIn = this.o.signIn();
-    if (path === ADMIN_ROUTES.status && req.method === 'GET') return this.json(res, { issuer: this.o.issuer(), signIn: Boolean(signIn) });
-    if (!signIn) return this.fail(res, 409, 'no_sign_in', 'sign-in is not running');
-    if (path === ADMIN_ROUTES.users && req.method === 'GET') return this.json(res, await this.users(signIn));
-    const action = /^\/api\/users\/([^/]+)\/action$/.exec(path);
-    if (action && req.method === 'POST') {
-      const what = (await this.body(req)).action as UserAction;
-      const id = decodeURIComponent(action[1]!);
-      const user = signIn.users.get(id) ?? signIn.users.list().find((u) => u.email?.toLowerCase() === id.toLowerCase());
-      if (!user) return this.fail(res, 404, 'unknown_user', `no user "${id}"`);
-      const status = what === 'approve' ? 'allowed' : what === 'deny' ? 'denied' : what === 'remove' ? 'removed' : undefined;
-      if (!status) return this.fail(res, 400, 'bad_action', 'action must be approve, deny or remove');
-      await signIn.users.setStatus(user.id, status, 'owner');
-      this.o.logger.info({ user: user.id, status }, 'owner decided');
-      return this.json(res, (await this.users(signIn)).find((u) => u.id === user.id));
-    }
-    if (path === ADMIN_ROUTES.localAccounts && req.method === 'POST') {
-      const local = signIn.local;
-      if (!local) return this.fail(res, 409, 'local_disabled', 'local accounts are not enabled (access.login.local)');
-      const { email, name } = await this.body(req) as { email?: string; name?: string };
-      if (!email) return this.fail(res, 400, 'bad_request', 'email is required');
-      if (!(await local.get(email))) await local.createAccount({ email, ...(name ? { name } : {}) });
-      const token = await local.createInvite(email, 7 * 24 * 3600_000);
-      return this.json(res, { email, invite: `${this.o.issuer()}/invite/${token}` });
-    }
-    this.fail(res, 404, 'not_found', `no route ${req.method} ${path}`);
-  }
-
-  private async users(signIn: SignIn): Promise<UserView[]> {
-    const servers = this.o.config().mcpServers;
-    return Promise.all(signIn.users.list().map(async (u) => {
-      const userEnv: Record<string, string[]> = {};
-      for (const [name, s] of Object.entries(servers)) {
-        if (isStdioServer(s) && s.userEnv.length) userEnv[name] = await signIn.userEnv.setFields(name, u.id, s.userEnv);
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const forbidden = () => sendJson(res, 403, { error: 'forbidden', message: 'missing or wrong admin token, or a foreign Host or Origin' });
+      if (!this.hostAllowed(req) || !this.originAllowed(req)) return forbidden();
+      // The settings UI (`home` and its assets): static files with no data in them, so no token.
+      const api = url.pathname === '/api' || url.pathname.startsWith('/api/');
+      if (!api && (req.method === 'GET' || req.method === 'HEAD')) {
+        if (await serveUiFile(req, res, url.pathname, this.o.uiDir ?? DEFAULT_UI_DIR)) return;
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end('not found');
+        return;
       }
-      return {
-        id: u.id, email: u.email, name: u.name, status: u.status, owner: Boolean(u.owner),
-        logins: u.logins.map((l) => `${l.provider}:${l.subject}`), lastLoginAt: u.lastLoginAt, userEnv,
-      };
-    }));
+      if (!this.tokenGiven(req, url)) return forbidden();
+      if (url.pathname === ADMIN_ROUTES.events && req.method === 'GET') return this.events.open(res);
+      for (const { route, handle } of this.routes) {
+        if (route.method !== req.method) continue;
+        const m = route.pattern.exec(url.pathname);
+        if (!m) continue;
+        const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+        const ctx: RouteContext = { req, res, params, url, body: async (schema) => parseBody(schema, await readJson(req)) };
+        const answer = await handle(ctx);
+        if (typeof answer === 'string') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(answer);
+        else sendJson(res, 200, answer);
+        return;
+      }
+      sendJson(res, 404, { error: 'not_found', message: `no route ${req.method} ${url.pathname}` });
+    } catch (e) {
+      const { status, body } = errorAnswer(e);
+      if (status >= 500) this.o.logger.error({ err: body.message, url: req.url?.split('?')[0] }, 'admin request failed');
+      if (res.headersSent) res.end();
+      else sendJson(res, status, body);
+    }
   }
 
   async stop(): Promise<void> {
+    this.events.close();
     if (this.server) await closeServer(this.server);
     this.server = undefined;
   }

@@ -1,6 +1,10 @@
-// The contract of the admin API (STYLE 5): the loopback door through which the CLI (and later
-// the tray and the settings window) drive the core. Routes, request and response types, here only.
+// The contract of the admin API (STYLE 5): the loopback door through which the CLI, the tray and
+// the settings window drive the core. Routes, request schemas, answers, errors and events live
+// here only; the renderer and the Electron shell import this file's types (type-only).
+import { z } from 'zod';
 import type { UserStatus } from '../identity/users.ts';
+import type { TunnelStatus } from '../tunnel/tunnel-provider.ts';
+import type { AccessConfig, GithubLoginConfig, Isolation, OidcLoginConfig, ServerConfig } from '../config/schema.ts';
 
 /** Where a running gateway's admin API is, written 0600 to `admin.json` in the app-data dir. */
 export interface AdminEndpoint {
@@ -10,27 +14,315 @@ export interface AdminEndpoint {
   pid: number;
 }
 
+/**
+ * Every route. All of them answer only on 127.0.0.1 with a loopback `Host`, refuse a foreign
+ * `Origin`, and need the token as `Authorization: Bearer <token>`, except:
+ * - `home` needs no token (a page with nothing secret in it);
+ * - `events` also takes the token as `?token=` (EventSource cannot set headers).
+ * Methods, bodies and answers: see `AdminApi`.
+ */
+export const ADMIN_ROUTES = {
+  home: '/',
+  status: '/api/status',
+  publish: '/api/publish',
+  unpublish: '/api/unpublish',
+  events: '/api/events',
+  servers: '/api/servers',
+  server: '/api/servers/:name',
+  serverTest: '/api/servers/:name/test',
+  import: '/api/import',
+  access: '/api/access',
+  accessTestSignIn: '/api/access/test-sign-in',
+  users: '/api/users',
+  userAction: '/api/users/:id/action',
+  localAccounts: '/api/local-accounts',
+  clients: '/api/clients',
+  client: '/api/clients/:grantId',
+  upstreams: '/api/upstreams',
+  upstreamStderr: '/api/upstreams/:key/stderr',
+} as const;
+
+/** `ADMIN_ROUTES.server` with its parameters filled in (URL-encoded). */
+export function adminPath(route: string, params: Record<string, string> = {}): string {
+  return route.replace(/:(\w+)/g, (_m, k: string) => encodeURIComponent(params[k] ?? ''));
+}
+
+// ---- Requests (validated at the edge with these schemas) -------------------------------------
+
+/** POST users/:id/action. `:id` is a user id or an email. */
+export const UserActionRequest = z.object({ action: z.enum(['approve', 'deny', 'remove']) });
+export type UserActionRequest = z.infer<typeof UserActionRequest>;
+export type UserAction = UserActionRequest['action'];
+
+/** POST local-accounts: creates the account if needed and a 7-day invite link. */
+export const LocalAccountRequest = z.object({ email: z.string().min(3), name: z.string().optional() });
+export type LocalAccountRequest = z.infer<typeof LocalAccountRequest>;
+
+/** POST servers/:name/test: the configured entry, or `server` (an entry not saved yet). */
+export const ServerTestRequest = z.object({ server: z.unknown().optional() });
+export type ServerTestRequest = z.infer<typeof ServerTestRequest>;
+
+/**
+ * POST import. `json`: the text of a Claude Desktop, Cursor or VS Code config (or just its
+ * `mcpServers` block); `files`: paths of such files. Neither: the clients' usual files on this
+ * computer. `dryRun`: report only. `rename`: keep a clashing server as `<name>-2`.
+ */
+export const ImportRequest = z.object({
+  json: z.string().max(1024 * 1024).optional(),
+  files: z.array(z.string().min(1)).optional(),
+  dryRun: z.boolean().default(false),
+  rename: z.boolean().default(false),
+});
+export type ImportRequest = z.input<typeof ImportRequest>;
+
+/** POST access/test-sign-in: checks the configured login (or `issuer` instead of the OIDC one). */
+export const TestSignInRequest = z.object({ provider: z.enum(['oidc', 'github']), issuer: z.string().optional() });
+export type TestSignInRequest = z.infer<typeof TestSignInRequest>;
+
+/**
+ * A client secret in PUT access: a plain value (stored in the SecretStore, the config keeps a
+ * reference), a reference `{ keychain }` (kept; `set` as GET shows it is ignored).
+ */
+export type SecretInput = string | { keychain: string; set?: boolean };
+
+/** PUT access: the `access` config, with client secrets as `SecretInput`. */
+export type AccessInput = Omit<AccessConfig, 'login'> & {
+  login: {
+    oidc: (Omit<OidcLoginConfig, 'clientSecret'> & { clientSecret?: SecretInput }) | null;
+    github: (Omit<GithubLoginConfig, 'clientSecret'> & { clientSecret: SecretInput }) | null;
+    local: boolean;
+  };
+};
+
+// ---- Answers -------------------------------------------------------------------------------
+
+/** One server as the tray lists it. */
+export interface ServerSummary {
+  name: string;
+  title?: string;
+  enabled: boolean;
+  kind: 'stdio' | 'http';
+  /** stdio: as configured; http: `per-session` (one upstream session per client session). */
+  isolation: Isolation;
+  /** Its MCP URL on this computer, while the gateway runs and the server is enabled. */
+  localUrl?: string;
+  /** Its MCP URL for remote clients, while there is a public URL. */
+  publicUrl?: string;
+}
+
+/** GET status, POST publish / unpublish, and the `status` event. */
+export interface StatusView {
+  state: 'stopped' | 'running';
+  /** The gateway on this computer. */
+  gatewayUrl?: string;
+  /** True while the owner wants the servers published (the tunnel may still be connecting). */
+  published: boolean;
+  tunnel: TunnelStatus;
+  /** The URL people use, when there is one. */
+  publicUrl?: string;
+  /** The OAuth issuer: the public URL when published, else the local one. */
+  issuer?: string;
+  /** The public URL differs from the one clients signed in with before: they must be re-added. */
+  issuerChanged?: { from: string; to: string };
+  /** Whether sign-in runs (off only in the core's own tests). */
+  signIn: boolean;
+  /** People waiting for the owner's decision. */
+  pending: number;
+  servers: ServerSummary[];
+}
+
+/** A running upstream (child process or HTTP upstream session). */
+export interface UpstreamView {
+  /** Opaque; for `upstreamStderr`. */
+  key: string;
+  server: string;
+  /** Our user id; absent for a `shared` server's one child. */
+  user?: string;
+  userEmail?: string;
+  pid?: number;
+  state: string;
+  sessions: number;
+  inflight: number;
+  stderrBytes: number;
+}
+
+/** GET servers: each entry of the config with what runs of it. */
+export interface ServerView extends ServerSummary {
+  /** The entry as configured (defaults filled in). */
+  config: ServerConfig;
+  running: UpstreamView[];
+}
+
+/** POST servers/:name/test. */
+export type ServerTestResult =
+  | { ok: true; serverInfo: Record<string, unknown>; protocolVersion: string; tools: string[]; ms: number; notes: string[] }
+  | { ok: false; error: string; /** The last lines it wrote to stderr. */ stderr: string; ms: number; notes: string[] };
+
+/** One server found by an import and what became of it. */
+export interface ImportEntryView {
+  /** Its name in our config (the new one when renamed). */
+  name: string;
+  status: 'added' | 'skipped' | 'invalid';
+  /** Why it was skipped or is invalid (with the JSON path in its source). */
+  reason?: string;
+  /** The file it came from, or "pasted JSON". */
+  source: string;
+  notes?: string[];
+}
+
+/** POST import. */
+export interface ImportResult {
+  dryRun: boolean;
+  /** True when the config was changed and saved. */
+  applied: boolean;
+  /** Where servers were looked for. */
+  sources: string[];
+  report: ImportEntryView[];
+  /** Sources that could not be read at all, with why. */
+  errors: { source: string; problems: ProblemView[] }[];
+}
+
+/** A secret as the API shows it: where it is kept and whether a value is there, never the value. */
+export interface SecretRefView { keychain: string; set: boolean }
+
+/** GET / PUT access: the `access` config with secrets as `SecretRefView`, and the redirect URIs to register. */
+export type AccessView = Omit<AccessConfig, 'login'> & {
+  login: {
+    oidc: (Omit<OidcLoginConfig, 'clientSecret'> & { clientSecret?: SecretRefView }) | null;
+    github: (Omit<GithubLoginConfig, 'clientSecret'> & { clientSecret: SecretRefView }) | null;
+    local: boolean;
+  };
+  /** What to register at each IdP for the current issuer (not part of the config). */
+  redirectUris: { oidc: string; github: string };
+};
+
+/** POST access/test-sign-in. */
+export interface TestSignInResult {
+  ok: boolean;
+  provider: 'oidc' | 'github';
+  /** The IdP tested. */
+  issuer?: string;
+  /** The exact redirect (callback) URI to register at the IdP. */
+  redirectUri: string;
+  /** What is wrong, in plain words; empty when ok. */
+  problems: string[];
+  /** Worth knowing, not wrong (e.g. the redirect URI changes once published). */
+  notes: string[];
+  /** Endpoints read from the IdP's discovery document, when it was read. */
+  endpoints?: { authorization?: string; token?: string; jwks?: string; userinfo?: string };
+  ms: number;
+}
+
 export interface UserView {
   id: string;
   email?: string;
   name?: string;
   status: UserStatus;
   owner: boolean;
+  /** `provider:subject` of each login method used. */
   logins: string[];
+  createdAt: number;
   lastLoginAt: number;
   /** Per server: the userEnv fields this user has set (names only, never values). */
   userEnv: Record<string, string[]>;
 }
 
-export const ADMIN_ROUTES = {
-  users: '/api/users',
-  /** POST: { action: 'approve' | 'deny' | 'remove' } */
-  userAction: '/api/users/:id/action',
-  /** POST { email, name? } → { invite: url } */
-  localAccounts: '/api/local-accounts',
-  status: '/api/status',
-} as const;
+/** POST local-accounts. */
+export interface InviteView { email: string; invite: string }
 
-export type UserAction = 'approve' | 'deny' | 'remove';
+/** GET clients: one per grant (a person's authorization of one client application). */
+export interface ClientView {
+  /** Opaque grant id, for DELETE clients/:grantId. */
+  id: string;
+  clientId: string;
+  /** The name the client registered with, else its host or id. */
+  clientName: string;
+  user: { id: string; email?: string; name?: string };
+  /** Servers the grant covers. */
+  servers: string[];
+  createdAt?: number;
+  expiresAt?: number;
+}
 
-export interface ApiError { error: string; message: string }
+/** A finished tools/call, prompts/get or resources/read: the `activity` event. */
+export interface ActivityView {
+  at: number;
+  server: string;
+  user: string;
+  userEmail?: string;
+  session: string;
+  method: string;
+  /** The tool, prompt or resource named by the call. */
+  name?: string;
+  ms: number;
+  ok: boolean;
+  error?: string;
+}
+
+/** A config problem: its JSON path (`mcpServers.github.args[0]`) and why. */
+export interface ProblemView { path: string; reason: string }
+
+/** Every error answer. `problems` comes with `invalid_config` and `bad_request`. */
+export interface ApiError { error: ApiErrorCode; message: string; problems?: ProblemView[] }
+
+/**
+ * - `forbidden` (403): no or wrong token, or a foreign Host or Origin.
+ * - `not_found` (404): no such route, server, user, client or upstream.
+ * - `bad_request` (400): the body is not JSON or not the right shape.
+ * - `invalid_config` (400): the change would make an invalid config; nothing was changed.
+ * - `no_sign_in` / `local_disabled` (409): the feature is off.
+ * - `publish_failed` (502): the tunnel could not open.
+ * - `not_running` (409): the gateway is not running.
+ * - `internal` (500).
+ */
+export type ApiErrorCode = 'forbidden' | 'not_found' | 'bad_request' | 'invalid_config' | 'no_sign_in' | 'local_disabled'
+  | 'publish_failed' | 'not_running' | 'internal';
+
+/** Method and route → request body and answer (JSON; `string` answers are text/plain). */
+export interface AdminApi {
+  'GET /api/status': { answer: StatusView };
+  'POST /api/publish': { answer: StatusView };
+  'POST /api/unpublish': { answer: StatusView };
+  'GET /api/servers': { answer: ServerView[] };
+  /** Creates or replaces the entry (validated; `invalid_config` changes nothing). */
+  'PUT /api/servers/:name': { body: unknown; answer: ServerView };
+  'DELETE /api/servers/:name': { answer: { deleted: string } };
+  /** Starts the server once as the owner, initialize, tools/list, stop. */
+  'POST /api/servers/:name/test': { body: ServerTestRequest; answer: ServerTestResult };
+  'POST /api/import': { body: ImportRequest; answer: ImportResult };
+  'GET /api/access': { answer: AccessView };
+  'PUT /api/access': { body: AccessInput; answer: AccessView };
+  'POST /api/access/test-sign-in': { body: TestSignInRequest; answer: TestSignInResult };
+  'GET /api/users': { answer: UserView[] };
+  'POST /api/users/:id/action': { body: UserActionRequest; answer: UserView };
+  'POST /api/local-accounts': { body: LocalAccountRequest; answer: InviteView };
+  'GET /api/clients': { answer: ClientView[] };
+  /** Revokes the grant: the client's tokens stop working at once. */
+  'DELETE /api/clients/:grantId': { answer: { revoked: string } };
+  'GET /api/upstreams': { answer: UpstreamView[] };
+  /** The child's recent stderr, text/plain. */
+  'GET /api/upstreams/:key/stderr': { answer: string };
+}
+export type AdminRoute = keyof AdminApi;
+
+// Every route of AdminApi is one of ADMIN_ROUTES (fails to compile otherwise).
+type PathOf<K> = K extends `${string} ${infer P}` ? P : never;
+const _routesListed: PathOf<AdminRoute> extends (typeof ADMIN_ROUTES)[keyof typeof ADMIN_ROUTES] ? true : false = true;
+void _routesListed;
+
+// ---- Events: GET events is a text/event-stream of `event: <name>` / `data: <JSON>` ----------
+
+/**
+ * Event name → data. A `status` event is sent at once on connecting, then on every change
+ * (tunnel, config, gateway). Comment lines (`: keep-alive`) come every 15 s.
+ */
+export interface AdminEvents {
+  status: StatusView;
+  activity: ActivityView;
+  /** Someone signed in and waits for the owner's decision. */
+  approval: UserView;
+  /** A user record changed (signed in, approved, denied, removed). */
+  users: UserView;
+}
+export type AdminEventName = keyof AdminEvents;
+export const ADMIN_EVENT_NAMES = ['status', 'activity', 'approval', 'users'] as const satisfies readonly AdminEventName[];

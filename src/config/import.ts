@@ -176,12 +176,31 @@ async function readText(file: string): Promise<string | undefined> {
 export async function readClientConfig(file: string): Promise<ServerCandidate[]> {
   const text = await readText(file);
   if (text === undefined) throw new ConfigError('unreadable', file, [{ path: '', reason: 'no such file' }]);
-  const data = parseJsonc(text, file);
-  if (!isObject(data)) throw new ConfigError('invalid_json', file, [{ path: '', reason: 'not a JSON object' }]);
-  return serverBlocks(data).flatMap(({ at, servers, inputs }) => {
+  return parseClientConfig(text, file);
+}
+
+/**
+ * The servers in the text of a client's config (`source` names it in the report). Pasted text
+ * may also be just the inside of the file (`"mcpServers": {…}` without the outer braces) or
+ * only the block of servers (`{ "github": { "command": … } }`). Throws ConfigError if it cannot.
+ */
+export function parseClientConfig(text: string, source: string): ServerCandidate[] {
+  let data: unknown;
+  try {
+    data = parseJsonc(text, source);
+  } catch (e) {
+    // `"mcpServers": { … }` copied from a README, without the braces around it.
+    if (!/^\s*"/.test(text)) throw e;
+    try { data = parseJsonc(`{${text}}`, source); } catch { throw e; }
+  }
+  if (!isObject(data)) throw new ConfigError('invalid_json', source, [{ path: '', reason: 'not a JSON object' }]);
+  const blocks = serverBlocks(data);
+  const looksLikeServer = (v: unknown) => isObject(v) && ('command' in v || 'url' in v);
+  if (!blocks.length && Object.keys(data).length && Object.values(data).every(looksLikeServer)) blocks.push({ at: [], servers: data, inputs: undefined });
+  return blocks.flatMap(({ at, servers, inputs }) => {
     const defs = new Map<string, VsInput>();
     for (const i of Array.isArray(inputs) ? inputs : []) if (isObject(i) && typeof i.id === 'string') defs.set(i.id, i as VsInput);
-    return Object.entries(servers).map(([name, entry]) => ({ name, source: file, at: [...at, name], ...mapEntry(entry, [...at, name], defs) }));
+    return Object.entries(servers).map(([name, entry]) => ({ name, source, at: [...at, name], ...mapEntry(entry, [...at, name], defs) }));
   });
 }
 

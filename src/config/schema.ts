@@ -175,10 +175,25 @@ export const AccessConfig = z.object({
 });
 
 export const PublishConfig = z.object({
+  /** How the public URL is made (DESIGN §8); default localtunnel (no account). "none": `publicUrl` is your own reverse proxy. */
   tunnel: z.enum(['localtunnel', 'cloudflared', 'ngrok', 'none']).default('localtunnel'),
-  subdomain: z.string().default('auto'),
+  /** localtunnel subdomain: "auto" (default, stable, from this installation's id), "random", or your own (4–63 lowercase letters and digits). */
+  subdomain: z.string().regex(/^(auto|random|[a-z0-9]{4,63})$/, 'use "auto", "random" or 4–63 lowercase letters and digits').default('auto'),
+  /** Your own URL (tunnel "none"); default none. */
   publicUrl: z.url().nullable().default(null),
-}).default({ tunnel: 'localtunnel', subdomain: 'auto', publicUrl: null });
+  /** A self-hosted localtunnel server; default https://localtunnel.me. */
+  host: z.url({ protocol: /^https?$/ }).optional(),
+  /** cloudflared named tunnel: its public hostname URL; unset means a quick tunnel (random URL each start). */
+  hostname: z.url({ protocol: /^https$/ }).optional(),
+  /** cloudflared named tunnel token in the SecretStore; default key "tunnel/cloudflared-token". */
+  cloudflaredToken: SecretRef.optional(),
+  /** ngrok authtoken in the SecretStore; default key "tunnel/ngrok-authtoken". */
+  ngrokAuthtoken: SecretRef.optional(),
+  /** ngrok: your account's static domain (a stable URL). */
+  ngrokDomain: z.string().optional(),
+  /** How often the tunnel checks itself through the public URL; default 30 s. */
+  selfCheckSeconds: z.number().int().min(5).max(3600).optional(),
+}).strict().default({ tunnel: 'localtunnel', subdomain: 'auto', publicUrl: null });
 
 export const Config = z.object({
   /** The servers, in the `mcpServers` format of Claude Desktop, Cursor and VS Code. */

@@ -37,6 +37,10 @@ export interface SignedInOptions {
   port?: number;
   logs?: string[];
   authTest?: ConstructorParameters<typeof Publisher>[0]['authTest'];
+  /** Where the publisher saves the owner's config changes (admin API). */
+  configFile?: string;
+  /** Makes the tunnel for `publish()` (tests: an in-process one). */
+  createTunnel?: ConstructorParameters<typeof Publisher>[0]['createTunnel'];
 }
 
 export async function startSignedInGateway(servers: Record<string, unknown>, o: SignedInOptions = {}): Promise<SignedInGateway> {
@@ -46,7 +50,7 @@ export async function startSignedInGateway(servers: Record<string, unknown>, o: 
   const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
   const state = o.state ?? await openStateStore({});
   const secrets = o.secrets ?? new MemorySecretStore();
-  const publisher = new Publisher({ config, logger, state, secrets, authTest: o.authTest });
+  const publisher = new Publisher({ config, logger, state, secrets, authTest: o.authTest, configFile: o.configFile, createTunnel: o.createTunnel });
   const url = await publisher.start();
   const clients: Client[] = [];
   const gw: SignedInGateway = {
