@@ -8,6 +8,8 @@ import { createLogger } from './logging/logger.ts';
 import { Publisher, demoServer } from './publisher.ts';
 import { runDoctor } from './doctor.ts';
 import { runUsers } from './admin/users-command.ts';
+import { describeStatus, runPublish } from './admin/publish-command.ts';
+import type { StatusView } from './admin/api.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import { openSecretStore } from './secrets/select.ts';
 import { openStateStore } from './state/state-store.ts';
@@ -27,7 +29,9 @@ const defaultIO: CliIO = {
 const HELP = `mcp-publish — publish the MCP servers on this computer
 
 Usage:
-  mcp-publish serve [--config FILE] [--port N]   run the gateway (headless)
+  mcp-publish serve [--config FILE] [--port N] [--publish]
+                                                 run the gateway (headless); --publish opens the public URL
+  mcp-publish publish | unpublish                open or close the public URL of the running gateway
   mcp-publish import [FILE...] [--dry-run]       add servers from Claude Desktop, Cursor or VS Code configs
   mcp-publish doctor [--config FILE]             check the config, the keychain and every server
   mcp-publish users [list|pending]               people who signed in (needs a running serve)
@@ -50,6 +54,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       }
       case 'doctor': return await runDoctor(rest, paths, io);
       case 'users': return await runUsers(rest, paths, io);
+      case 'publish': return await runPublish(true, paths, io);
+      case 'unpublish': return await runPublish(false, paths, io);
       case 'help': case '--help': case '-h':
         io.stdout(HELP);
         return 0;
@@ -86,7 +92,7 @@ export async function configOrDefault(file: string): Promise<{ config: Config; e
 }
 
 async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' } }, allowPositionals: false });
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' }, publish: { type: 'boolean' } }, allowPositionals: false });
   const file = values.config ?? paths.config;
   const { config, embedded } = await configOrDefault(file);
   if (values.port !== undefined) config.gateway.port = Number(values.port);
@@ -133,6 +139,19 @@ async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number
   io.stdout('');
   io.stdout('People who sign in and are not on the allow-list wait for you: "mcp-publish users" lists them, "mcp-publish users approve <email>" lets one in.');
   io.stdout(`Settings (this computer only): ${adminEndpoint.url}/`);
+  if (values.publish) {
+    io.stdout('');
+    io.stdout('Opening the public URL…');
+    try {
+      await publisher.publish();
+      const status = await (await fetch(`${adminEndpoint.url}/api/status`, { headers: { authorization: `Bearer ${adminEndpoint.token}` } })).json() as StatusView;
+      describeStatus(status, io);
+    } catch (e) {
+      io.stderr(`Could not publish: ${(e as Error).message}. The servers stay reachable from this computer; try "mcp-publish publish" later.`);
+    }
+  } else {
+    io.stdout('Publish them on a public URL with "mcp-publish publish" (or start with --publish).');
+  }
   io.stdout('Press Ctrl+C to stop.');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

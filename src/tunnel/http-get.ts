@@ -3,6 +3,7 @@
 // left open afterwards (agent: false), so a stopped tunnel leaves nothing behind.
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 
 export interface HttpGetOptions {
   headers?: Record<string, string>;
@@ -19,6 +20,11 @@ export interface HttpGetResponse {
   headers: http.IncomingHttpHeaders;
   /** The body as text, cut at `maxBytes`. */
   body: string;
+}
+
+function loopbackLookup(_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void): void {
+  if (opts.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+  else cb(null, '127.0.0.1', 4);
 }
 
 /** GETs `url`; rejects on a network error, the deadline or an abort (never on an HTTP status). */
@@ -50,7 +56,9 @@ export function httpGet(url: string, options: HttpGetOptions = {}): Promise<Http
       signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const req = get(target, { headers: options.headers, agent: false }, (res) => {
+    // RFC 6761: names under .localhost are loopback (a self-hosted tunnel server on this computer).
+    const lookup = target.hostname.endsWith('.localhost') ? (loopbackLookup as unknown as LookupFunction) : undefined;
+    const req = get(target, { headers: options.headers, agent: false, ...(lookup ? { lookup } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
