@@ -58,7 +58,9 @@ export async function startLocaltunnelServer(): Promise<LocaltunnelServer> {
     async start() {
       if (child) throw new Error('the localtunnel server is already running');
       const c = spawn(process.execPath, ['-r', 'esm', 'bin/server', '--port', String(port), '--address', '127.0.0.1', '--domain', 'localhost'], {
-        cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBUG: '' },
+        cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'],
+        // No esm cache: two servers compiling into one cache at once can break each other.
+        env: { ...process.env, DEBUG: '', ESM_OPTIONS: '{"cache":false}' },
       });
       child = c;
       live.add(c);
