@@ -6,8 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .tmp test-artifacts
 
-# System packages: gnome-keyring + D-Bus for the keychain suite.
-declare -A provides=([gnome-keyring-daemon]=gnome-keyring [dbus-run-session]=dbus-user-session [dbus-send]=dbus [secret-tool]=libsecret-tools)
+# System packages: gnome-keyring + D-Bus for the keychain suite, Chromium for the UI suite.
+declare -A provides=([gnome-keyring-daemon]=gnome-keyring [dbus-run-session]=dbus-user-session [dbus-send]=dbus [secret-tool]=libsecret-tools [chromium]=chromium)
 missing=()
 for cmd in "${!provides[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${provides[$cmd]}"); done
 if ((${#missing[@]})); then
@@ -29,7 +29,8 @@ reporters() { echo "--test-reporter=spec --test-reporter-destination=stdout --te
 
 export MCP_PUBLISH_AUDIT_DIR="$PWD/.tmp/log-audit"
 rm -rf "$MCP_PUBLISH_AUDIT_DIR"
-mapfile -t files < <(find test/unit test/e2e -name '*.test.ts' ! -name 'keychain.test.ts' | sort)
+[[ -f renderer/dist/index.html || ! -d renderer ]] || { echo "== building the settings UI"; npm run --silent build:ui || status=1; }
+mapfile -t files < <(find test/unit test/e2e test/ui -name '*.test.ts' ! -name 'keychain.test.ts' 2>/dev/null | sort)
 echo "== main suites"
 node --import tsx --test $(reporters main) "${files[@]}" || status=1
 echo "== keychain suite (gnome-keyring in a private D-Bus session)"

@@ -3,7 +3,8 @@
 // here only; the renderer and the Electron shell import this file's types (type-only).
 import { z } from 'zod';
 import type { UserStatus } from '../identity/users.ts';
-import type { TunnelStatus } from '../tunnel/tunnel-provider.ts';
+import type { PublisherStatus } from '../publisher.ts';
+import type { ActivityRecord } from '../sessions/session.ts';
 import type { AccessConfig, GithubLoginConfig, Isolation, OidcLoginConfig, ServerConfig } from '../config/schema.ts';
 
 /** Where a running gateway's admin API is, written 0600 to `admin.json` in the app-data dir. */
@@ -111,19 +112,7 @@ export interface ServerSummary {
 }
 
 /** GET status, POST publish / unpublish, and the `status` event. */
-export interface StatusView {
-  state: 'stopped' | 'running';
-  /** The gateway on this computer. */
-  gatewayUrl?: string;
-  /** True while the owner wants the servers published (the tunnel may still be connecting). */
-  published: boolean;
-  tunnel: TunnelStatus;
-  /** The URL people use, when there is one. */
-  publicUrl?: string;
-  /** The OAuth issuer: the public URL when published, else the local one. */
-  issuer?: string;
-  /** The public URL differs from the one clients signed in with before: they must be re-added. */
-  issuerChanged?: { from: string; to: string };
+export interface StatusView extends PublisherStatus {
   /** Whether sign-in runs (off only in the core's own tests). */
   signIn: boolean;
   /** People waiting for the owner's decision. */
@@ -245,18 +234,8 @@ export interface ClientView {
 }
 
 /** A finished tools/call, prompts/get or resources/read: the `activity` event. */
-export interface ActivityView {
-  at: number;
-  server: string;
-  user: string;
+export interface ActivityView extends ActivityRecord {
   userEmail?: string;
-  session: string;
-  method: string;
-  /** The tool, prompt or resource named by the call. */
-  name?: string;
-  ms: number;
-  ok: boolean;
-  error?: string;
 }
 
 /** A config problem: its JSON path (`mcpServers.github.args[0]`) and why. */

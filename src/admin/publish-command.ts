@@ -1,9 +1,9 @@
 // `mcp-publish publish` / `unpublish`: opens or closes the public URL of the running gateway
 // through its admin API, and prints what people paste into their MCP client.
-import fs from 'node:fs/promises';
 import type { AppPaths } from '../config/paths.ts';
 import type { CliIO } from '../cli.ts';
-import { ADMIN_ROUTES, type AdminEndpoint, type StatusView } from './api.ts';
+import { ADMIN_ROUTES, type StatusView } from './api.ts';
+import { adminCall, notRunningMessage, readAdminEndpoint } from './admin-client.ts';
 
 /** Prints the public (or local) URL of each server and what the owner should know. */
 export function describeStatus(status: StatusView, io: CliIO): void {
@@ -26,27 +26,17 @@ export function describeStatus(status: StatusView, io: CliIO): void {
 }
 
 export async function runPublish(on: boolean, paths: AppPaths, io: CliIO): Promise<number> {
-  let endpoint: AdminEndpoint;
-  try {
-    endpoint = JSON.parse(await fs.readFile(paths.admin, 'utf8')) as AdminEndpoint;
-  } catch {
+  const endpoint = await readAdminEndpoint(paths);
+  if (!endpoint) {
     io.stderr('MCP Publish is not running here (no admin.json). Start it with "mcp-publish serve" (add --publish to publish at once).');
     return 1;
   }
+  if (on) io.stderr('Opening the public URL…');
   try {
-    if (on) io.stderr('Opening the public URL…');
-    const res = await fetch(endpoint.url + (on ? ADMIN_ROUTES.publish : ADMIN_ROUTES.unpublish), {
-      method: 'POST', headers: { authorization: `Bearer ${endpoint.token}` },
-    });
-    const body = await res.json() as StatusView & { message?: string };
-    if (!res.ok) {
-      io.stderr(`Could not ${on ? 'publish' : 'unpublish'}: ${body.message ?? res.status}`);
-      return 1;
-    }
-    describeStatus(body, io);
+    describeStatus(await adminCall<StatusView>(endpoint, 'POST', on ? ADMIN_ROUTES.publish : ADMIN_ROUTES.unpublish), io);
     return 0;
   } catch (e) {
-    io.stderr(/fetch failed|ECONNREFUSED/.test((e as Error).message) ? 'MCP Publish is not running here (its admin API does not answer).' : (e as Error).message);
+    io.stderr(`Could not ${on ? 'publish' : 'unpublish'}: ${notRunningMessage(e)}`);
     return 1;
   }
 }

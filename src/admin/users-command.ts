@@ -1,19 +1,10 @@
 // `mcp-publish users`: lists people and decides who may come in, through the running gateway's
 // admin API (the same door the tray will use), found through admin.json.
-import fs from 'node:fs/promises';
 import type { AppPaths } from '../config/paths.ts';
 import type { CliIO } from '../cli.ts';
-import { ADMIN_ROUTES, type AdminEndpoint, type UserView } from './api.ts';
+import { ADMIN_ROUTES, type UserView } from './api.ts';
+import { adminCall, notRunningMessage, readAdminEndpoint } from './admin-client.ts';
 
-async function call<T>(endpoint: AdminEndpoint, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(endpoint.url + path, {
-    method, headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json() as T & { error?: string; message?: string };
-  if (!res.ok) throw new Error(json.message ?? `admin API answered ${res.status}`);
-  return json;
-}
 
 function row(u: UserView): string {
   const when = u.lastLoginAt ? new Date(u.lastLoginAt).toISOString().slice(0, 16).replace('T', ' ') : '';
@@ -22,10 +13,8 @@ function row(u: UserView): string {
 }
 
 export async function runUsers(args: string[], paths: AppPaths, io: CliIO): Promise<number> {
-  let endpoint: AdminEndpoint;
-  try {
-    endpoint = JSON.parse(await fs.readFile(paths.admin, 'utf8')) as AdminEndpoint;
-  } catch {
+  const endpoint = await readAdminEndpoint(paths);
+  if (!endpoint) {
     io.stderr('MCP Publish is not running here (no admin.json). Start it with "mcp-publish serve" first.');
     return 1;
   }
@@ -33,7 +22,7 @@ export async function runUsers(args: string[], paths: AppPaths, io: CliIO): Prom
   try {
     switch (sub) {
       case 'list': case 'pending': {
-        const users = await call<UserView[]>(endpoint, 'GET', ADMIN_ROUTES.users);
+        const users = await adminCall<UserView[]>(endpoint, 'GET', ADMIN_ROUTES.users);
         const shown = sub === 'pending' ? users.filter((u) => u.status === 'pending') : users;
         if (!shown.length) io.stdout(sub === 'pending' ? 'Nobody is waiting for approval.' : 'Nobody has signed in yet.');
         for (const u of shown) io.stdout(row(u));
@@ -41,14 +30,14 @@ export async function runUsers(args: string[], paths: AppPaths, io: CliIO): Prom
       }
       case 'approve': case 'deny': case 'remove': {
         if (!who) { io.stderr(`usage: mcp-publish users ${sub} <email or id>`); return 2; }
-        const u = await call<UserView>(endpoint, 'POST', ADMIN_ROUTES.userAction.replace(':id', encodeURIComponent(who)), { action: sub });
+        const u = await adminCall<UserView>(endpoint, 'POST', ADMIN_ROUTES.userAction.replace(':id', encodeURIComponent(who)), { action: sub });
         io.stdout(`${u.email ?? u.id} is now ${u.status}.`);
         return 0;
       }
       case 'add': {
         if (!who) { io.stderr('usage: mcp-publish users add <email> [--name NAME]'); return 2; }
         const name = rest[0] === '--name' ? rest[1] : undefined;
-        const r = await call<{ email: string; invite: string }>(endpoint, 'POST', ADMIN_ROUTES.localAccounts, { email: who, name });
+        const r = await adminCall<{ email: string; invite: string }>(endpoint, 'POST', ADMIN_ROUTES.localAccounts, { email: who, name });
         io.stdout(`Send ${r.email} this one-time link to choose a password (valid 7 days):\n  ${r.invite}`);
         return 0;
       }
@@ -57,8 +46,7 @@ export async function runUsers(args: string[], paths: AppPaths, io: CliIO): Prom
         return 2;
     }
   } catch (e) {
-    const message = (e as Error).message;
-    io.stderr(/fetch failed|ECONNREFUSED/.test(message) ? 'MCP Publish is not running here (its admin API does not answer).' : message);
+    io.stderr(notRunningMessage(e));
     return 1;
   }
 }

@@ -3,23 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fixture, text } from '../support/gateway.ts';
+import { freePort } from '../support/processes.ts';
 import { Browser, TestOAuthProvider } from '../support/browser.ts';
 import { rememberSecret } from '../support/log-audit.ts';
 import { connectWithOAuth, startSignedInGateway } from '../support/signed-in.ts';
 import { openStateStore } from '../../src/state/state-store.ts';
 import { EncryptedFileSecretStore } from '../../src/secrets/encrypted-file-store.ts';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('after a restart: the client refreshes, no new consent is asked, and the user\'s secret is still there', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-restart-'));

@@ -3,8 +3,8 @@
 // gets in; the person then consents and uses the server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { fixture, text } from '../support/gateway.ts';
+import { freePort } from '../support/processes.ts';
 import { Browser, TestOAuthProvider } from '../support/browser.ts';
 import { startSignedInGateway, type SignedInGateway } from '../support/signed-in.ts';
 import { startIdp, type TestIdp } from '../support/idp.ts';
@@ -12,13 +12,6 @@ import { startFakeGithub, type FakeGithub } from '../support/fake-github.ts';
 import { MemorySecretStore } from '../../src/secrets/memory-store.ts';
 import { rememberSecret } from '../support/log-audit.ts';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 let idp: TestIdp;
 let github: FakeGithub;

@@ -3,7 +3,6 @@
 // deliberately missing), the token and revocation endpoints, and one MCP call that says whether
 // an access token is still honoured.
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
 import * as jose from 'jose';
 import type { SecretStore } from '../../src/secrets/secret-store.ts';
 import { Browser, type Person, type Visit } from './browser.ts';
@@ -180,11 +179,4 @@ export async function signWithOurKey(secrets: SecretStore, claims: jose.JWTPaylo
   return new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key!.kid }).sign(await jose.importJWK(key!, 'ES256'));
 }
 
-/** A TCP port free right now on 127.0.0.1 (for a gateway whose public URL must name its port). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from './processes.ts';
