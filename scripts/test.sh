@@ -23,6 +23,7 @@ fi
 status=0
 echo "== type-check (tsc --noEmit)"
 if ! npx tsc --noEmit -p tsconfig.json; then status=1; echo "npm test: type-check failed"; fi
+if [[ -f renderer/tsconfig.json ]] && ! npx tsc --noEmit -p renderer/tsconfig.json; then status=1; echo "npm test: settings UI type-check failed"; fi
 
 rm -f .tmp/tap-*.txt
 reporters() { echo "--test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=.tmp/tap-$1.txt"; }

@@ -138,7 +138,7 @@ async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number
   }
   io.stdout('');
   io.stdout('People who sign in and are not on the allow-list wait for you: "mcp-publish users" lists them, "mcp-publish users approve <email>" lets one in.');
-  io.stdout(`Settings (this computer only): ${adminEndpoint.url}/`);
+  io.stdout(`Settings (this computer only): ${adminEndpoint.url}/#token=${adminEndpoint.token}`);
   if (values.publish) {
     io.stdout('');
     io.stdout('Opening the public URL…');

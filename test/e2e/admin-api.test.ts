@@ -145,10 +145,10 @@ test('the admin API refuses requests without the token, with a wrong one, from a
   assert.equal((await fetch(status, { headers: { ...bearer, origin: 'https://evil.example' } })).status, 403, 'a foreign Origin');
   assert.equal((await fetch(status, { headers: { ...bearer, origin: admin.url } })).status, 200, 'our own pages');
   assert.equal((await fetch(`${status}?token=${admin.token}`)).status, 403, 'the token in the query only on the events route');
-  // The placeholder page has nothing secret: no token, but Host and Origin still checked.
+  // The settings page holds nothing secret: no token, but Host and Origin still checked.
   const home = await fetch(admin.url + '/');
   assert.equal(home.status, 200);
-  assert.match(await home.text(), /settings window comes with the desktop app/);
+  assert.match(await home.text(), /<div id="root">|npm run build:ui/);
   assert.equal(await raw(admin.url + '/', { host: 'evil.example' }), 403);
   const missing = await admin.call('GET', '/api/nothing-here');
   assert.equal(missing.status, 404);

@@ -1,0 +1,158 @@
+// The settings window's frame: the admin token (from the settings URL), one live event stream,
+// the sidebar and the page the address names (#/servers, #/access …). Pages get what they share
+// through AppContext; each page loads its own data from the admin API.
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { ActivityView, StatusView } from '../../src/admin/api.ts';
+import { AdminClient, ApiFailure } from './api.ts';
+import { AppContext, type AppState } from './app-context.ts';
+import { LiveEvents, type Connection } from './events.ts';
+import { forgetToken, saveToken, takeToken } from './token.ts';
+import { Dot } from './components/Badge.tsx';
+import { publishState } from './publish-state.ts';
+import { ServersPage } from './pages/ServersPage.tsx';
+import { AccessPage } from './pages/AccessPage.tsx';
+import { UsersPage } from './pages/UsersPage.tsx';
+import { PublishPage } from './pages/PublishPage.tsx';
+import { ActivityPage } from './pages/ActivityPage.tsx';
+import { TokenPage } from './pages/TokenPage.tsx';
+
+const PAGES = {
+  servers: { title: 'Servers', Page: ServersPage },
+  access: { title: 'Access', Page: AccessPage },
+  users: { title: 'Users', Page: UsersPage },
+  publish: { title: 'Publish', Page: PublishPage },
+  activity: { title: 'Activity', Page: ActivityPage },
+} as const;
+type PageName = keyof typeof PAGES;
+
+const ACTIVITY_KEPT = 500;
+
+function pageFromHash(): PageName {
+  const name = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  return name in PAGES ? (name as PageName) : 'servers';
+}
+
+export function App() {
+  const [token, setToken] = useState(() => takeToken());
+  const [refused, setRefused] = useState(false);
+  const onRefused = useCallback(() => { forgetToken(); setRefused(true); }, []);
+  if (!token || refused) {
+    return <TokenPage expired={refused} onToken={(t) => { saveToken(t); setRefused(false); setToken(t); }} />;
+  }
+  return <Connected key={token} token={token} onRefused={onRefused} />;
+}
+
+function Connected({ token, onRefused }: { token: string; onRefused(): void }) {
+  const client = useMemo(() => new AdminClient(token), [token]);
+  const events = useMemo(() => new LiveEvents(client.eventsUrl()), [client]);
+  const [status, setStatus] = useState<StatusView>();
+  const [activity, setActivity] = useState<ActivityView[]>([]);
+  const [connection, setConnection] = useState<Connection>('connecting');
+  const [page, setPage] = useState<PageName>(pageFromHash);
+
+  useEffect(() => {
+    const onHash = () => setPage(pageFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => { document.title = `${PAGES[page].title} — MCP Publish`; }, [page]);
+
+  useEffect(() => {
+    const offStatus = events.on('status', setStatus);
+    const offActivity = events.on('activity', (a) => setActivity((list) => [a, ...list].slice(0, ACTIVITY_KEPT)));
+    // Who waits is part of the status, but a person's arrival or decision is its own event.
+    const refreshStatus = () => { client.status().then(setStatus, () => {}); };
+    const offApproval = events.on('approval', refreshStatus);
+    const offUsers = events.on('users', refreshStatus);
+    let retry: number | undefined;
+    const offWatch = events.watch((c) => {
+      setConnection(c);
+      if (c !== 'closed') return;
+      // Closed for good: a refused token (the core restarted with a new one), or the core is gone.
+      client.status().then(
+        (s) => { setStatus(s); retry = window.setTimeout(() => events.start(), 1000); },
+        (e: unknown) => {
+          if (e instanceof ApiFailure && e.code === 'forbidden') onRefused();
+          else retry = window.setTimeout(() => events.start(), 3000);
+        },
+      );
+    });
+    events.start();
+    client.status().then(setStatus, (e: unknown) => { if (e instanceof ApiFailure && e.code === 'forbidden') onRefused(); });
+    return () => { offStatus(); offActivity(); offApproval(); offUsers(); offWatch(); window.clearTimeout(retry); events.stop(); };
+  }, [client, events, onRefused]);
+
+  const clearActivity = useCallback(() => setActivity([]), []);
+  const app: AppState = { client, events, status, activity, clearActivity };
+  const { Page } = PAGES[page];
+
+  return (
+    <AppContext.Provider value={app}>
+      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <div className="layout">
+        <aside className="sidebar">
+          <div className="brand">
+            <img src="./favicon.svg" alt="" width="28" height="28" />
+            <span>MCP Publish</span>
+          </div>
+          <nav aria-label="Settings">
+            <ul>
+              {(Object.keys(PAGES) as PageName[]).map((name) => (
+                <li key={name}>
+                  <a href={`#/${name}`} aria-current={name === page ? 'page' : undefined} className={name === page ? 'active' : ''}>
+                    <span>{PAGES[name].title}</span>
+                    <NavExtra name={name} status={status} />
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <SidebarStatus status={status} />
+        </aside>
+        <main id="main" tabIndex={-1}>
+          <ConnectionBanner connection={connection} />
+          <Page />
+        </main>
+      </div>
+    </AppContext.Provider>
+  );
+}
+
+function NavExtra({ name, status }: { name: PageName; status?: StatusView }): ReactNode {
+  if (name === 'users' && status?.pending) return <span className="nav-count" aria-label={`${status.pending} waiting`}>{status.pending}</span>;
+  if (name === 'publish' && status) {
+    const { tone, words } = publishState(status);
+    return <span className="nav-state"><Dot tone={tone} /><span className="visually-hidden">{words}</span></span>;
+  }
+  return null;
+}
+
+function SidebarStatus({ status }: { status?: StatusView }) {
+  if (!status) return <div className="sidebar-status">Connecting…</div>;
+  const running = status.state === 'running';
+  const p = publishState(status);
+  return (
+    <div className="sidebar-status">
+      <div><Dot tone={running ? 'green' : 'red'} /> Gateway {running ? 'running' : 'stopped'}</div>
+      <div><Dot tone={p.tone} /> {p.words}</div>
+    </div>
+  );
+}
+
+function ConnectionBanner({ connection }: { connection: Connection }) {
+  // A first connect takes milliseconds: say nothing unless it takes a while.
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    setSlow(false);
+    if (connection !== 'connecting') return;
+    const t = window.setTimeout(() => setSlow(true), 1500);
+    return () => window.clearTimeout(t);
+  }, [connection]);
+  if (connection === 'open' || (connection === 'connecting' && !slow)) return null;
+  return (
+    <div className={`banner ${connection === 'connecting' ? 'banner-info' : 'banner-error'} connection`} role="status">
+      {connection === 'connecting' ? 'Connecting to MCP Publish for live updates…'
+        : 'Lost the connection to MCP Publish: it may have stopped. This page reconnects when it is back; what it shows may be out of date until then.'}
+    </div>
+  );
+}

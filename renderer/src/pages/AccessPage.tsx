@@ -1,0 +1,133 @@
+// Access: how people sign in (local accounts, an OpenID Connect provider, GitHub), who comes in
+// at once (allow lists), who never does (deny list), what happens to everyone else, and how long
+// tokens live. One Save for the page; the API's problems show next to their fields.
+import { useEffect, useState, type ReactNode } from 'react';
+import type { AccessView, ProblemView } from '../../../src/admin/api.ts';
+import { useApp } from '../app-context.ts';
+import type { ApiFailure } from '../api.ts';
+import { asFailure, useLoad } from '../use-load.ts';
+import { Field } from '../components/Field.tsx';
+import { ListEditor } from '../components/ListEditor.tsx';
+import { ErrorBanner } from '../components/Problems.tsx';
+import { draftOf, inputOf, type AccessDraft } from '../access/access-draft.ts';
+import { LoginMethods } from '../access/LoginMethods.tsx';
+
+const lower = (v: string) => v.trim().toLowerCase();
+const domain = (v: string) => v.trim().toLowerCase().replace(/^@/, '');
+
+export function AccessPage() {
+  const { client } = useApp();
+  const access = useLoad(() => client.access(), [client]);
+  const [d, setD] = useState<AccessDraft>();
+  const [problems, setProblems] = useState<ProblemView[]>([]);
+  const [error, setError] = useState<ApiFailure>();
+  const [saving, setSaving] = useState(false);
+  const [savedAt, setSavedAt] = useState<number>();
+  useEffect(() => { if (access.data && !d) setD(draftOf(access.data)); }, [access.data, d]);
+
+  if (access.error && !access.data) return <Page><ErrorBanner error={access.error} title="Could not load the sign-in settings" /></Page>;
+  if (!access.data || !d) return <Page><p className="muted">Loading…</p></Page>;
+  const saved: AccessView = access.data;
+  const dirty = JSON.stringify(d) !== JSON.stringify(draftOf(saved));
+  const update = (patch: Partial<AccessDraft>) => { setD({ ...d, ...patch }); setSavedAt(undefined); };
+  const allow = (k: keyof AccessDraft['allow']) => (values: string[]) => update({ allow: { ...d.allow, [k]: values } });
+  const deny = (k: keyof AccessDraft['deny']) => (values: string[]) => update({ deny: { ...d.deny, [k]: values } });
+
+  const save = async () => {
+    const { input, problems: local } = inputOf(d);
+    setProblems(local); setError(undefined);
+    if (local.length) return;
+    setSaving(true);
+    try {
+      const next = await client.saveAccess(input);
+      access.set(next);
+      setD(draftOf(next));
+      setSavedAt(Date.now());
+    } catch (e) {
+      const f = asFailure(e);
+      setError(f);
+      setProblems(f.problems);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Page>
+      <form noValidate onSubmit={(e) => { e.preventDefault(); void save(); }} aria-label="Sign-in settings" className="stack">
+        <ErrorBanner error={error} title="Not saved" />
+        <LoginMethods d={d} saved={saved} dirty={dirty} problems={problems} update={update} />
+
+        <section className="card" aria-labelledby="allow-title">
+          <h2 id="allow-title">Who comes in without asking you</h2>
+          <p className="hint">You, the owner, always do. Emails and domains match only addresses the provider has verified.</p>
+          <div className="grid-2">
+            <ListEditor label="Email addresses" values={d.allow.emails} onChange={allow('emails')} placeholder="name@example.com" normalize={lower} problems={problems} path="access.allow.emails" />
+            <ListEditor label="Email domains" values={d.allow.domains} onChange={allow('domains')} placeholder="example.com" normalize={domain} hint="Exactly this domain, not its subdomains." problems={problems} path="access.allow.domains" />
+            <ListEditor label="Groups" values={d.allow.groups} onChange={allow('groups')} placeholder="engineering" hint="Values of your provider's groups claim." problems={problems} path="access.allow.groups" />
+            <ListEditor label="GitHub organizations" values={d.allow.githubOrgs} onChange={allow('githubOrgs')} placeholder="my-org" hint="Their members; GitHub asks people to share their organizations." problems={problems} path="access.allow.githubOrgs" />
+            <ListEditor label="GitHub teams" values={d.allow.githubTeams} onChange={allow('githubTeams')} placeholder="my-org/team-slug" problems={problems} path="access.allow.githubTeams" />
+            <ListEditor label="Subjects" values={d.allow.subjects} onChange={allow('subjects')} placeholder="github:123456" hint='Provider ids: "oidc:<sub>", "github:<id>", "local:<id>".' problems={problems} path="access.allow.subjects" />
+          </div>
+          <fieldset className="radio-group">
+            <legend>Everyone else who signs in</legend>
+            <label className="check">
+              <input type="radio" name="unknownUsers" checked={d.unknownUsers === 'ask-owner'} onChange={() => update({ unknownUsers: 'ask-owner' })} />
+              <span>Waits while you decide <span className="muted">(you approve or deny them on the Users page; their sign-in goes on once you do)</span></span>
+            </label>
+            <label className="check">
+              <input type="radio" name="unknownUsers" checked={d.unknownUsers === 'deny'} onChange={() => update({ unknownUsers: 'deny' })} />
+              <span>Is refused</span>
+            </label>
+          </fieldset>
+        </section>
+
+        <section className="card" aria-labelledby="deny-title">
+          <h2 id="deny-title">Never let in</h2>
+          <p className="hint">Wins over every allow rule and over your approval.</p>
+          <div className="grid-3">
+            <ListEditor label="Denied email addresses" values={d.deny.emails} onChange={deny('emails')} placeholder="someone@example.com" normalize={lower} problems={problems} path="access.deny.emails" />
+            <ListEditor label="Denied domains" values={d.deny.domains} onChange={deny('domains')} placeholder="example.org" normalize={domain} problems={problems} path="access.deny.domains" />
+            <ListEditor label="Denied subjects" values={d.deny.subjects} onChange={deny('subjects')} placeholder="github:123456" problems={problems} path="access.deny.subjects" />
+          </div>
+        </section>
+
+        <section className="card" aria-labelledby="tokens-title">
+          <h2 id="tokens-title">Tokens</h2>
+          <div className="grid-2">
+            <Field label="Access tokens last (minutes)" path="access.tokens.accessTokenMinutes" problems={problems} hint="Default 60.">
+              {(p) => <input {...p} type="number" min={1} max={10080} inputMode="numeric" value={d.accessTokenMinutes} onChange={(e) => update({ accessTokenMinutes: e.target.value })} />}
+            </Field>
+            <Field label="Refresh tokens last (days)" path="access.tokens.refreshTokenDays" problems={problems} hint="Default 30; renewed each time a client uses one.">
+              {(p) => <input {...p} type="number" min={1} max={365} inputMode="numeric" value={d.refreshTokenDays} onChange={(e) => update({ refreshTokenDays: e.target.value })} />}
+            </Field>
+          </div>
+          <p className="tradeoff">
+            A longer access-token lifetime keeps clients that never refresh their tokens connected, but a token that leaks stays
+            usable for that long too. Removing or denying a person still cuts them off at once.
+          </p>
+        </section>
+
+        <div className={`save-bar ${dirty ? 'is-dirty' : ''}`}>
+          <span className="muted" role="status">{saving ? 'Saving…' : dirty ? 'You have unsaved changes.' : savedAt ? 'Saved.' : 'All changes saved.'}</span>
+          <button type="button" className="btn btn-ghost" disabled={!dirty || saving} onClick={() => { setD(draftOf(saved)); setProblems([]); setError(undefined); }}>Revert</button>
+          <button type="submit" className="btn btn-primary" disabled={!dirty || saving}>Save</button>
+        </div>
+      </form>
+    </Page>
+  );
+}
+
+function Page({ children }: { children: ReactNode }) {
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <h1>Access</h1>
+          <p className="lead">Who may use your servers, and how they prove who they are.</p>
+        </div>
+      </header>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+// One configured server: what it runs, its MCP URLs with Copy, its running processes (each with
+// its stderr), and Test, Edit and Delete.
+import { useState } from 'react';
+import type { ServerTestResult, ServerView } from '../../../src/admin/api.ts';
+import { useApp } from '../app-context.ts';
+import type { ApiFailure } from '../api.ts';
+import { asFailure } from '../use-load.ts';
+import { Badge } from '../components/Badge.tsx';
+import { CopyField } from '../components/CopyButton.tsx';
+import { ErrorBanner } from '../components/Problems.tsx';
+import { bytes } from '../format.ts';
+import { commandLine } from './server-draft.ts';
+import { StderrLog } from './StderrLog.tsx';
+import { TestResult } from './TestResult.tsx';
+
+const ISOLATION = {
+  'per-user': 'One process per person',
+  'per-session': 'One process per session',
+  shared: 'One process for everyone',
+} as const;
+
+export function ServerCard({ server, published, onEdit, onChanged }: { server: ServerView; published: boolean; onEdit(): void; onChanged(): void }) {
+  const { client } = useApp();
+  const [testing, setTesting] = useState(false);
+  const [result, setResult] = useState<ServerTestResult>();
+  const [error, setError] = useState<ApiFailure>();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [log, setLog] = useState<string>();
+  const config = server.config as Record<string, unknown>;
+  const userEnv = (config.userEnv as { name: string; secret?: boolean }[] | undefined) ?? [];
+  const headingId = `server-${server.name}`;
+
+  const test = async () => {
+    setTesting(true); setResult(undefined); setError(undefined);
+    try { setResult(await client.testServer(server.name)); } catch (e) { setError(asFailure(e)); } finally { setTesting(false); }
+  };
+  const remove = async () => {
+    setError(undefined);
+    try { await client.deleteServer(server.name); onChanged(); } catch (e) { setError(asFailure(e)); setConfirmDelete(false); }
+  };
+
+  return (
+    <article className="card server" aria-labelledby={headingId}>
+      <header className="server-head">
+        <div>
+          <h2 id={headingId}>{server.title ?? server.name}{server.title && <span className="muted server-key"> {server.name}</span>}</h2>
+          <div className="badges">
+            {!server.enabled ? <Badge tone="grey">Disabled</Badge>
+              : server.running.length > 0 ? <Badge tone="green">Running · {server.running.length} {server.running.length === 1 ? 'process' : 'processes'}</Badge>
+                : <Badge tone="grey">Idle</Badge>}
+            <Badge tone="blue">{server.kind === 'stdio' ? 'Command' : 'HTTP'}</Badge>
+            <span className="muted small">{server.kind === 'stdio' ? ISOLATION[server.isolation] : 'One upstream session per client session'}</span>
+          </div>
+        </div>
+        <div className="actions">
+          <button type="button" className="btn" onClick={test} disabled={testing} aria-label={`Test ${server.name}`}>{testing ? 'Testing…' : 'Test'}</button>
+          <button type="button" className="btn" onClick={onEdit} aria-label={`Edit ${server.name}`}>Edit</button>
+          <button type="button" className="btn btn-danger-quiet" onClick={() => setConfirmDelete(true)} aria-label={`Delete ${server.name}`}>Delete</button>
+        </div>
+      </header>
+
+      {confirmDelete && (
+        <div className="confirm" role="alertdialog" aria-label={`Delete ${server.name}?`}>
+          <span>Delete <strong>{server.name}</strong>? Its processes stop and clients using its URL lose it.</span>
+          <button type="button" className="btn btn-danger" onClick={remove} autoFocus>Delete</button>
+          <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>Cancel</button>
+        </div>
+      )}
+
+      <code className="command-line" title="What it runs">{commandLine(config)}</code>
+
+      <div className="urls">
+        {server.localUrl ? <CopyField label="Local MCP URL" name={`Local MCP URL of ${server.name}`} value={server.localUrl} /> : null}
+        {server.publicUrl ? <CopyField label="Public MCP URL" name={`Public MCP URL of ${server.name}`} value={server.publicUrl} />
+          : server.enabled && <p className="muted small url-note">{published ? 'The public URL appears once the tunnel is online.' : 'Not published: turn on Publish to give it a public URL.'}</p>}
+      </div>
+
+      {userEnv.length > 0 && (
+        <p className="small">Asks each person for {userEnv.map((f, i) => <span key={f.name}>{i > 0 && ', '}<code>{f.name}</code>{f.secret && ' (secret)'}</span>)} on first use.</p>
+      )}
+
+      <ErrorBanner error={error} />
+      {result && <TestResult result={result} name={server.name} />}
+
+      {server.running.length > 0 && (
+        <div className="running">
+          <table className="table compact">
+            <caption className="visually-hidden">Running processes of {server.name}</caption>
+            <thead><tr><th scope="col">Person</th><th scope="col">PID</th><th scope="col">State</th><th scope="col">Sessions</th><th scope="col">In flight</th><th scope="col">stderr</th></tr></thead>
+            <tbody>
+              {server.running.map((u) => (
+                <tr key={u.key}>
+                  <td>{u.userEmail ?? (u.user ? u.user : 'everyone (shared)')}</td>
+                  <td>{u.pid ?? '—'}</td>
+                  <td>{u.state}</td>
+                  <td>{u.sessions}</td>
+                  <td>{u.inflight}</td>
+                  <td>
+                    <button type="button" className="btn btn-small" aria-expanded={log === u.key} onClick={() => setLog(log === u.key ? undefined : u.key)}>
+                      {log === u.key ? 'Hide log' : `Log (${bytes(u.stderrBytes)})`}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {log && server.running.some((u) => u.key === log) && <StderrLog upstreamKey={log} label={`${server.name}, ${server.running.find((u) => u.key === log)?.userEmail ?? 'process'}`} />}
+        </div>
+      )}
+    </article>
+  );
+}
