@@ -13,7 +13,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, fixture } from '../support/gateway.ts';
-import { NODE_22 } from '../support/conformance.ts';
+import { NODE_22, NODE_22_MISSING } from '../support/conformance.ts';
 import { Browser } from '../support/browser.ts';
 import { startSignedInGateway, type SignedInGateway } from '../support/signed-in.ts';
 import { freePort, within } from '../support/processes.ts';
@@ -35,7 +35,7 @@ before(async () => {
 });
 after(async () => { await gw.close(); });
 
-test('the conformance suite\'s authorization scenarios pass against our issuer, sign-in driven by the Browser', { timeout: 120_000 }, async () => {
+test('the conformance suite\'s authorization scenarios pass against our issuer, sign-in driven by the Browser', { timeout: 120_000, skip: NODE_22_MISSING }, async () => {
   const port = await freePort();
   const callback = `http://127.0.0.1:${port}/callback`;
   // Pre-registration, as the suite expects (it never registers itself).

