@@ -2,7 +2,7 @@
 // our pages: sign in (local account, or an upstream IdP by redirect), the access policy (allowed,
 // denied with a clear page, or waiting for the owner), consent per user × client, and the
 // per-user setup of a server's `userEnv`. Also the one-time setup links of `reconfigure`.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from '../logging/logger.ts';
 import { isStdioServer, type AccessConfig, type ServerConfig, type UserEnvField } from '../config/schema.ts';
@@ -43,6 +43,19 @@ export interface InteractionDeps {
 
 const LOGIN_DONE = 'auth.login-done';
 const LOGIN_UID = 'auth.login-uid';
+const LOGIN_COOKIE = '_mcpp_login';
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('base64url');
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
 const CONSENTS = 'auth.consents';
 const SETUP_LINKS = 'auth.setup-links';
 const SETUP_LINK_MS = 15 * 60_000;
@@ -159,7 +172,11 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
     if (!login) return send(res, errorPage('Unknown sign-in method', 'That way of signing in is not configured.').html, 404);
     const { url, pending } = await login.start(`${d.issuer}${LOGIN_CALLBACK_PATHS[login.id]}`);
     await d.pendingLogins.save(pending);
-    await d.state.put(LOGIN_UID, pending.state, details.uid, { expiresAt: Date.now() + 15 * 60_000 });
+    // The callback must come back to the browser that started: a link to the IdP sent to someone
+    // else would otherwise sign *them* in on this interaction (login CSRF / account takeover).
+    const browser = randomBytes(24).toString('base64url');
+    await d.state.put(LOGIN_UID, pending.state, { uid: details.uid, browser: sha256(browser) }, { expiresAt: Date.now() + 15 * 60_000 });
+    res.cookie(LOGIN_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure: d.issuer.startsWith('https:'), path: '/login', maxAge: 15 * 60_000 });
     res.redirect(303, url.href);
   }));
 
@@ -167,11 +184,17 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
     app.get(LOGIN_CALLBACK_PATHS[method], wrap(async (req, res) => {
       const params = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));
       const state = params.get('state');
+      const started = state ? await d.state.get<{ uid: string; browser: string }>(LOGIN_UID, state) : undefined;
+      const browser = cookieValue(req.headers.cookie, LOGIN_COOKIE);
+      if (!started || !browser || sha256(browser) !== started.browser) {
+        return send(res, errorPage('This sign-in did not start here', 'Start again from your app, in this browser.').html, 400);
+      }
       const pending = await d.pendingLogins.take(state);
-      const uid = state ? await d.state.get<string>(LOGIN_UID, state) : undefined;
+      const uid = started.uid;
       const login = d.logins().find((p) => p.id === method);
-      if (!pending || !uid || !login) return send(res, errorPage('This sign-in has expired', 'Start again from your app.').html, 400);
+      if (!pending || !login) return send(res, errorPage('This sign-in has expired', 'Start again from your app.').html, 400);
       await d.state.delete(LOGIN_UID, state!);
+      res.clearCookie(LOGIN_COOKIE, { path: '/login' });
       let profile: LoginProfile;
       try {
         profile = await login.finish(params, pending);

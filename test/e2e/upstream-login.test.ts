@@ -84,3 +84,25 @@ test('a member of an allowed GitHub organization signs in with GitHub; others ar
   await assert.rejects(gw.connect('slow', provider.person, { provider }), /no code/);
   assert.deepEqual(provider.visits[0]!.pages, ['login', 'denied']);
 });
+
+test('an IdP link started in one browser cannot sign someone else in (login CSRF)', async () => {
+  const { registerClient, authorizeUrl, pkce } = await import('../support/oauth.ts');
+  const client = await registerClient(gw.issuer, { redirect_uris: ['http://127.0.0.1:3334/cb'], token_endpoint_auth_method: 'none', client_name: 'attack' });
+  const attacker = new Browser();
+  // The attacker starts a GitHub sign-in on an interaction of their own…
+  let res = await attacker.fetch(authorizeUrl(gw.issuer, { client_id: client.client_id, redirect_uri: 'http://127.0.0.1:3334/cb', response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256', resource: gw.mcpUrl('slow') }));
+  const interaction = new URL(res.headers.get('location')!, gw.issuer);
+  res = await attacker.fetch(new URL(`${interaction.pathname}/start/github`, gw.issuer));
+  const githubUrl = new URL(res.headers.get('location')!);
+  // …and gets the victim, already signed in at GitHub, to open the link.
+  github.signIn('octo');
+  const victim = new Browser();
+  const atGithub = await victim.fetch(githubUrl);
+  const callback = new URL(atGithub.headers.get('location')!);
+  const landed = await victim.fetch(callback);
+  assert.equal(landed.status, 400);
+  assert.match(await landed.text(), /did not start here/);
+  // The attacker's interaction learned nothing.
+  const complete = await attacker.fetch(new URL(`${interaction.pathname}/complete`, gw.issuer));
+  assert.equal(complete.status, 400);
+});
