@@ -69,7 +69,8 @@ export async function runDoctor(args: string[], paths: AppPaths, io: CliIO): Pro
         const info = init.serverInfo as { name?: string; version?: string };
         ok(`${name}: starts and answers (${info?.name ?? '?'} ${info?.version ?? ''}, protocol ${init.protocolVersion})`);
       } catch (e) {
-        bad(`${name}: does not start: ${(e as Error).message.split('\n').join('\n          ')}`);
+        const tail = (e as { stderrTail?: string }).stderrTail;
+        bad(`${name}: does not start: ${(e as Error).message}${tail ? `\n          its last words: ${tail.split('\n').join('\n          ')}` : ''}`);
       }
     }
   } finally {

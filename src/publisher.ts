@@ -172,6 +172,11 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       mcp,
       health: () => ({ sessions: this.sessions.size, upstreams: this.pool.list().length }),
       fallback: (req, res) => {
+        // DNS rebinding: sign-in pages and OAuth endpoints answer only our own hosts.
+        if (!guard.hostAllowed(req)) {
+          res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'forbidden', error_description: 'Host not allowed' }));
+          return;
+        }
         if (this.signIn) return this.signIn.auth.app(req as never, res as never);
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
       },

@@ -88,6 +88,11 @@ function findSession(deps: McpEndpointDeps, req: IncomingMessage, server: string
   if (!sessionId) throw new GatewayError(400, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', { id: rpcId });
   const session = deps.sessions.get(sessionId, server, identity.user);
   if (!session) throw new GatewayError(404, ErrorCode.SessionNotFound, 'Session not found', { id: rpcId });
+  // Its upstream was replaced (the server's settings changed): the client must start over.
+  if (session.mux.state === 'closed') {
+    deps.sessions.close(session, 'its server was reconfigured');
+    throw new GatewayError(404, ErrorCode.SessionNotFound, 'Session not found (the server was reconfigured)', { id: rpcId });
+  }
   return session;
 }
 

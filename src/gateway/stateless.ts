@@ -64,8 +64,12 @@ class Exchange implements MuxClient, Parked {
   private flushing = false;
   private finished = false;
 
+  /** The final response that came while the call was parked, for the client's retry. */
+  private finalResponse?: JsonRpcMessage;
+
   constructor(
     readonly user: string,
+    readonly server: string,
     private readonly mux: Multiplexer,
     private readonly router: SessionRouter,
     readonly method: string,
@@ -83,6 +87,15 @@ class Exchange implements MuxClient, Parked {
     this.wantsLogs = wantsLogs;
     // Closing the stream is how a 2026-07-28 client cancels; detaching cancels upstream.
     sink.onclose = () => { if (this.sink === sink) this.close(); };
+    if (this.finalResponse) {
+      // The server finished (or failed) while the client was away: that is the answer.
+      const message = this.finalResponse;
+      this.finalResponse = undefined;
+      this.sink = undefined;
+      if ('id' in message) message.id = requestId;
+      sink.finish(message);
+      return;
+    }
     if (this.queued.size) this.askForInput();
   }
 
@@ -106,7 +119,8 @@ class Exchange implements MuxClient, Parked {
       message.id = this.requestId;
       const sink = this.sink;
       this.sink = undefined;
-      sink?.finish(message);
+      if (sink) sink.finish(message);
+      else this.finalResponse = message;
       this.mux.detach(this);
       return true;
     }
@@ -197,7 +211,8 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
   if (REMOVED.has(message.method)) throw new GatewayError(404, ErrorCode.MethodNotFound, `Method not found: ${message.method} is not part of 2026-07-28`, { id });
 
   // Step: the user's upstream (per-session servers get one per user for this revision).
-  const mux = deps.pool.acquire(server, identity.user, `stateless:${identity.user}`);
+  // No sessions here: per-session and HTTP servers get one upstream per user for this revision.
+  const mux = deps.pool.acquire(server, identity.user, `stateless:${identity.user}`, { perUser: true });
   let init: InitializeResult;
   try {
     init = await mux.start();
@@ -208,7 +223,7 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
   if (message.method === 'subscriptions/listen') {
     throw new GatewayError(404, ErrorCode.MethodNotFound, 'Method not found: subscriptions/listen is not served by this gateway yet', { id });
   }
-  if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, identity.user, acceptsJson);
+  if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, server, identity.user, acceptsJson);
   forward(deps, server, mux, res, message, identity.user, acceptsJson, init.serverInfo);
 }
 
@@ -245,17 +260,17 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
     );
     return;
   }
-  const exchange = new Exchange(user, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools);
+  const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools);
   mux.attach(exchange);
   exchange.bind(sink, message.id, wantsLogs);
   mux.request(exchange, message);
 }
 
 /** Step: a retry carrying input responses resumes the parked call it names. */
-function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequest, user: string, acceptsJson: boolean): void {
+function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequest, server: string, user: string, acceptsJson: boolean): void {
   const token = message.params!.requestState as string;
   const parked = deps.sessions.unpark(token, user);
-  if (!(parked instanceof Exchange) || parked.method !== message.method) {
+  if (!(parked instanceof Exchange) || parked.method !== message.method || parked.server !== server) {
     throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
   }
   parked.resume(message.params!, new ResponseSink(res, acceptsJson), message.id, metaOf(message)![META.logLevel] !== undefined);

@@ -70,7 +70,7 @@ export class SessionRouter {
   /** Takes back what `token` names, if it belongs to `user` and has not expired. */
   unpark(token: string, user: string): Parked | undefined {
     const p = this.parked.get(token);
-    if (!p || p.item.user !== user) return undefined;
+    if (!p || p.item.user !== user || p.expiresAt <= Date.now()) return undefined;
     this.parked.delete(token);
     return p.item;
   }

@@ -43,6 +43,8 @@ export function newSessionId(): string {
 }
 
 const TRACKED = new Set(['tools/call', 'prompts/get', 'resources/read']);
+/** The client capability each server-to-client request needs. */
+const CAPABILITY_OF: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
 
 export class Session implements MuxClient {
   readonly id: string;
@@ -112,6 +114,13 @@ export class Session implements MuxClient {
   notify(message: JsonRpcNotification): void {
     this.lastActive = Date.now();
     this.mux.notify(this, message);
+    // A cancelled request gets no answer (spec): end its HTTP exchange instead of leaving it open.
+    const requestId = message.method === 'notifications/cancelled' ? message.params?.requestId as JsonRpcId | undefined : undefined;
+    const sink = requestId === undefined ? undefined : this.posts.get(requestId);
+    if (sink) {
+      this.posts.delete(requestId!);
+      sink.end();
+    }
   }
 
   respond(message: JsonRpcResponse): void {
@@ -139,6 +148,11 @@ export class Session implements MuxClient {
       if (sink.started && this.onactivity) this.record(sink, message);
       sink.finish(message);
       return true;
+    }
+    // A request the client's capabilities do not cover is refused (the multiplexer answers the server).
+    if ('id' in message && 'method' in message) {
+      const needs = CAPABILITY_OF[message.method];
+      if (needs && this.capabilities?.[needs] === undefined) return false;
     }
     // Related messages go on their request's stream; others on the GET stream, else on the
     // newest open request's stream (it is most likely what caused them), else nowhere.

@@ -63,9 +63,10 @@ export class UpstreamPool {
   }
 
   /** The key deciding which sessions share an upstream. */
-  keyFor(server: string, user: string, sessionId: string): string {
+  keyFor(server: string, user: string, sessionId: string, options: { perUser?: boolean } = {}): string {
     const config = this.servers[server];
     if (!config) throw new Error(`no server named "${server}"`);
+    if (options.perUser && (!isStdioServer(config) || config.isolation === 'per-session')) return `${server}\u0000user\u0000${user}`;
     // HTTP upstreams: one upstream session per gateway session (DESIGN §5).
     if (!isStdioServer(config)) return `${server}\u0000session\u0000${sessionId}`;
     switch (config.isolation) {
@@ -76,9 +77,9 @@ export class UpstreamPool {
   }
 
   /** The multiplexer for this server, user and session, created (not started) if needed. */
-  acquire(server: string, user: string, sessionId: string): Multiplexer {
+  acquire(server: string, user: string, sessionId: string, options: { perUser?: boolean } = {}): Multiplexer {
     if (this.closed) throw new Error('the gateway is shutting down');
-    const key = this.keyFor(server, user, sessionId);
+    const key = this.keyFor(server, user, sessionId, options);
     let entry = this.entries.get(key);
     if (!entry) {
       const config = this.servers[server]!;

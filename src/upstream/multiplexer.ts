@@ -13,6 +13,8 @@ import type { Upstream, UpstreamExit } from './upstream.ts';
 export interface MuxClient {
   /** Unique per session, for logs. */
   readonly id: string;
+  /** Whose session it is: a `shared` upstream never routes one user's traffic to another. */
+  readonly user?: string;
   /**
    * Delivers a message from the server. `related` is the id (the client's own) of the client
    * request this message belongs to, when known. Returns false if it could not be delivered
@@ -154,6 +156,8 @@ export class Multiplexer {
       const wait = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.crashes - 1)) - (Date.now() - this.lastCrash);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
     }
+    // Closed while waiting (server edited, app quitting): start nothing nobody would own.
+    if ((this.state as MuxState) === 'closed') throw new Error('this upstream was closed');
     this.state = 'starting';
     const upstream = this.options.createUpstream();
     this.upstream = upstream;
@@ -170,6 +174,7 @@ export class Multiplexer {
         clientInfo: this.options.clientInfo,
       }, timeoutMs);
       if (response.error) throw new Error(`the server refused to initialize: ${response.error.message}`);
+      if ((this.state as MuxState) === 'closed') throw new Error('this upstream was closed');
       this.init = response.result as InitializeResult;
       this.sendUpstream({ jsonrpc: '2.0', method: 'notifications/initialized' });
       this.state = 'ready';
@@ -182,8 +187,8 @@ export class Multiplexer {
       this.crashes++;
       this.lastCrash = Date.now();
       if ((this.state as MuxState) !== 'closed') this.state = 'stopped';
-      const message = (e as Error).message + (detail ? `\n${detail}` : '');
-      throw new Error(message, { cause: e });
+      // The stderr tail is for the owner (doctor, test-start, the UI), never for remote clients.
+      throw Object.assign(new Error((e as Error).message, { cause: e }), { stderrTail: detail });
     }
   }
 
@@ -194,8 +199,8 @@ export class Multiplexer {
     this.lastExit = exit;
     const wasRunning = this.state === 'ready';
     if (this.state !== 'closed') this.state = 'stopped';
-    const tail = upstream.stderr?.tail(3);
-    this.failAll(exit.expected ? 'the server was stopped' : `${exit.reason}${tail ? `; its last words: ${tail}` : ''}`);
+    // Its stderr may hold a user's secrets: it stays in the owner's UI, not in the client's error.
+    this.failAll(exit.expected ? 'the server was stopped' : exit.reason);
     if (!exit.expected && wasRunning) {
       if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
       this.crashes++;
@@ -360,7 +365,12 @@ export class Multiplexer {
       for (const s of this.clients.values()) if (typeof uri === 'string' && s.subscriptions.has(uri)) s.client.deliver(message);
       return;
     }
-    // list_changed, logging and anything else: every session of this upstream.
+    // Log lines may carry one user's data: on a shared server they go to that user only.
+    if (method === 'notifications/message') {
+      for (const s of this.logTargets()) s.client.deliver(message);
+      return;
+    }
+    // list_changed and anything else: every session of this upstream.
     for (const s of this.clients.values()) s.client.deliver(message);
   }
 
@@ -374,16 +384,14 @@ export class Multiplexer {
       this.sendUpstream({ jsonrpc: '2.0', id: message.id, result: {} });
       return;
     }
-    let target: ClientState | undefined;
-    let related: JsonRpcId | undefined;
-    for (const s of this.clients.values()) {
-      if (s.inflight.size > 0 && (!target || target.inflight.size === 0 || s.lastRequest > target.lastRequest)) target = s;
-      else if (!target || (target.inflight.size === 0 && s.lastActive > target.lastActive)) target = s;
-    }
+    const target = this.routeTarget();
     if (!target) {
-      this.sendUpstream(errorResponse(message.id, ErrorCode.InternalError, 'no client is connected to answer this request'));
+      this.sendUpstream(errorResponse(message.id, ErrorCode.InternalError, this.clients.size
+        ? 'several users are using this shared server: it cannot tell whose request this is (give it per-user isolation)'
+        : 'no client is connected to answer this request'));
       return;
     }
+    let related: JsonRpcId | undefined;
     if (target.inflight.size > 0) {
       let newest = 0;
       for (const [clientId, upstreamId] of target.inflight) if (upstreamId > newest) { newest = upstreamId; related = clientId; }
@@ -394,8 +402,36 @@ export class Multiplexer {
     message.id = sessionSideId;
     if (!target.client.deliver(message, related)) {
       this.serverRequests.delete(sessionSideId);
-      this.sendUpstream(errorResponse(upstreamId, ErrorCode.InternalError, 'the client has no open stream to receive this request'));
+      this.sendUpstream(errorResponse(upstreamId, ErrorCode.InternalError, 'the client cannot answer this request (no open stream, or it did not declare the capability)'));
     }
+  }
+
+  /**
+   * The session a request from the server goes to: the one with the most recent call still in
+   * flight, else the most recently active one; never a guess between two users' sessions.
+   */
+  private routeTarget(): ClientState | undefined {
+    let busy: ClientState | undefined;
+    let idle: ClientState | undefined;
+    const users = new Set<string | undefined>();
+    const busyUsers = new Set<string | undefined>();
+    for (const s of this.clients.values()) {
+      users.add(s.client.user);
+      if (s.inflight.size > 0) {
+        busyUsers.add(s.client.user);
+        if (!busy || s.lastRequest > busy.lastRequest) busy = s;
+      } else if (!idle || s.lastActive > idle.lastActive) idle = s;
+    }
+    if (busy) return busyUsers.size === 1 ? busy : undefined;
+    return users.size === 1 ? idle : undefined;
+  }
+
+  /** Sessions a log line may go to: all of one user's, or only the one user's with calls in flight. */
+  private logTargets(): ClientState[] {
+    const all = [...this.clients.values()];
+    if (new Set(all.map((s) => s.client.user)).size <= 1) return all;
+    const busy = all.filter((s) => s.inflight.size > 0);
+    return new Set(busy.map((s) => s.client.user)).size === 1 ? busy : [];
   }
 
   private forget(upstreamId: number, p: Pending): void {

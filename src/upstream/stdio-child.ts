@@ -39,7 +39,8 @@ export class StdioChild implements Upstream {
   onerror?: (error: Error) => void;
   readonly stderr: StderrLog;
   private child?: ChildProcess;
-  private buffer = '';
+  private parts: string[] = [];
+  private partsLength = 0;
   private closing = false;
   private exited?: Promise<void>;
 
@@ -86,18 +87,27 @@ export class StdioChild implements Upstream {
   }
 
   private onData(chunk: string): void {
-    let text = this.buffer + chunk;
-    let nl = text.indexOf('\n');
+    // Only the new chunk is searched for line ends; earlier parts of a long line wait in `parts`
+    // (appending to one string would copy a multi-megabyte result once per 64 KiB chunk).
+    let start = 0;
+    let nl = chunk.indexOf('\n');
     while (nl !== -1) {
-      const line = text.slice(0, nl).trim();
-      text = text.slice(nl + 1);
+      const piece = chunk.slice(start, nl);
+      const line = (this.parts.length ? this.parts.join('') + piece : piece).trim();
+      this.parts = [];
+      this.partsLength = 0;
       if (line) this.onLine(line);
-      nl = text.indexOf('\n');
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
     }
-    this.buffer = text;
-    if (this.buffer.length > 64 * 1024 * 1024) {
-      this.onerror?.(new Error('the server wrote over 64 MiB without a newline; dropped'));
-      this.buffer = '';
+    if (start < chunk.length) {
+      this.parts.push(chunk.slice(start));
+      this.partsLength += chunk.length - start;
+      if (this.partsLength > 64 * 1024 * 1024) {
+        this.onerror?.(new Error('the server wrote over 64 MiB without a newline; dropped'));
+        this.parts = [];
+        this.partsLength = 0;
+      }
     }
   }
 
