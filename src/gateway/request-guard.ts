@@ -27,7 +27,7 @@ export class RequestGuard {
     const name = hostName(host.toLowerCase());
     if (LOOPBACK_HOSTS.has(name)) return true;
     return this.options.publicOrigins().some((o) => {
-      try { return new URL(o).hostname === name.replace(/^\[|\]$/g, ''); } catch { return false; }
+      try { return new URL(o).hostname.replace(/^\[|\]$/g, '') === name.replace(/^\[|\]$/g, ''); } catch { return false; }
     });
   }
 
