@@ -13,14 +13,23 @@ cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "--inside-session" ]]; then
   shift
-  # gnome-keyring-daemon prints its variables (if any) as NAME=value lines; export them.
-  vars="$(printf '%s' 'mcp-publish-test' | gnome-keyring-daemon --unlock --components=secrets)"
-  if [[ -n "$vars" ]]; then export $vars; fi
-  # Whoever starts it stops it: the daemon outlives the bus otherwise, so find it by its bus name.
-  daemon_pid="$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | awk '/uint32/ {print $2}')"
+  # gnome-keyring-daemon prints its variables (if any) as NAME=value lines; export them. It can
+  # take a moment to claim its bus name (and, rarely, fail to start): wait for it, try twice.
+  daemon_pid=""
+  for attempt in 1 2; do
+    vars="$(printf '%s' 'mcp-publish-test' | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || vars=""
+    if [[ -n "$vars" ]]; then export $vars; fi
+    # Whoever starts it stops it: the daemon outlives the bus otherwise, so find it by its bus name.
+    for _ in $(seq 1 50); do
+      daemon_pid="$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | awk '/uint32/ {print $2}')" || true
+      [[ -n "$daemon_pid" ]] && break 2
+      sleep 0.1
+    done
+    echo "keychain-test: gnome-keyring-daemon did not register org.freedesktop.secrets (attempt $attempt)" >&2
+  done
   if [[ -z "$daemon_pid" ]]; then
-    echo "keychain-test: gnome-keyring-daemon did not register org.freedesktop.secrets" >&2
+    echo "keychain-test: no Secret Service on the private bus; the keychain suite cannot run" >&2
     exit 1
   fi
   status=0
