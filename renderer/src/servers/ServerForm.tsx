@@ -37,12 +37,13 @@ export function ServerForm({ server, existing, onSaved, onCancel }: {
     return local.length ? undefined : entry;
   };
 
-  const save = async () => {
+  /** Saves or tests the entry in the form; a refusal shows its message and its fields' problems. */
+  const attempt = async (kind: 'save' | 'test', act: (entry: NonNullable<ReturnType<typeof prepare>>) => Promise<void>) => {
     const entry = prepare();
     if (!entry) return;
-    setBusy('save');
+    setBusy(kind);
     try {
-      onSaved(await client.saveServer(d.name, entry));
+      await act(entry);
     } catch (e) {
       const f = asFailure(e);
       setError(f);
@@ -52,20 +53,12 @@ export function ServerForm({ server, existing, onSaved, onCancel }: {
     }
   };
 
-  const test = async () => {
-    const entry = prepare();
-    if (!entry) return;
-    setBusy('test'); setResult(undefined);
-    try {
-      setResult(await client.testServer(d.name || 'new', entry));
-    } catch (e) {
-      const f = asFailure(e);
-      setError(f);
-      setProblems(f.problems);
-    } finally {
-      setBusy(undefined);
-    }
-  };
+  const save = () => attempt('save', async (entry) => onSaved(await client.saveServer(d.name, entry)));
+
+  const test = () => attempt('test', async (entry) => {
+    setResult(undefined);
+    setResult(await client.testServer(d.name || 'new', entry));
+  });
 
   const nameProblems = problems.filter((p) => p.path === at() || p.path === 'mcpServers');
   return (
