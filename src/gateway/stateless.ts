@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ErrorCode, isRequest, isResponse, metaOf, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest,
 } from '../jsonrpc/messages.ts';
-import { ALL_REVISIONS, META, STATELESS_REVISION } from '../sessions/protocol.ts';
+import { ALL_REVISIONS, CLIENT_CAPABILITY_OF, META, STATELESS_REVISION } from '../sessions/protocol.ts';
 import { ResponseSink } from '../sessions/response-sink.ts';
 import type { Multiplexer, MuxClient, InitializeResult } from '../upstream/multiplexer.ts';
 import type { Parked, SessionRouter } from '../sessions/session-router.ts';
@@ -42,8 +42,6 @@ function mismatch(id: JsonRpcId | null, what: string): GatewayError {
 
 let exchanges = 0;
 
-/** Server-to-client requests a 2026-07-28 client fulfils through input_required results, by the capability each needs. */
-const INPUT_KINDS: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
 /** Requests that may answer input_required. */
 const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 /** How long a call waits for the client to come back with the input it asked for. */
@@ -125,7 +123,7 @@ class Exchange implements MuxClient, Parked {
       return true;
     }
     if (isRequest(message)) {
-      const kind = INPUT_KINDS[message.method];
+      const kind = CLIENT_CAPABILITY_OF[message.method];
       // Only what the client declared on this request may be asked of it; else the server gets an error.
       if (!kind || !MRTR_METHODS.has(this.method) || this.capabilities[kind] === undefined) return false;
       this.queued.set(`input-${message.id}`, { upstreamId: message.id as number, method: message.method, params: message.params ?? {} });

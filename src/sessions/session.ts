@@ -8,6 +8,7 @@ import {
 import type { Multiplexer, MuxClient } from '../upstream/multiplexer.ts';
 import type { ResponseSink } from './response-sink.ts';
 import { appendLocalTools, findLocalTool, type LocalTool } from './local-tools.ts';
+import { CLIENT_CAPABILITY_OF } from './protocol.ts';
 
 /** What happened on a finished call, for the activity feed. */
 export interface ActivityRecord {
@@ -43,8 +44,6 @@ export function newSessionId(): string {
 }
 
 const TRACKED = new Set(['tools/call', 'prompts/get', 'resources/read']);
-/** The client capability each server-to-client request needs. */
-const CAPABILITY_OF: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
 
 export class Session implements MuxClient {
   readonly id: string;
@@ -151,7 +150,7 @@ export class Session implements MuxClient {
     }
     // A request the client's capabilities do not cover is refused (the multiplexer answers the server).
     if ('id' in message && 'method' in message) {
-      const needs = CAPABILITY_OF[message.method];
+      const needs = CLIENT_CAPABILITY_OF[message.method];
       if (needs && this.capabilities?.[needs] === undefined) return false;
     }
     // Related messages go on their request's stream; others on the GET stream, else on the
