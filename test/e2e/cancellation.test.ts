@@ -88,9 +88,13 @@ test('a call in flight when its session is deleted gets a JSON-RPC error saying 
 
 test('params nested 10,000 deep are refused with 400 before anything reaches the child', async () => {
   const s = await openRawSession(gw.mcpUrl('per-user'), { 'x-test-user': 'deep' });
-  let deep: unknown = 'bottom';
-  for (let i = 0; i < 10_000; i++) deep = { d: deep };
-  const res = await s.post({ id: 31, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x', deep } } });
+  // Built as text: the test's own JSON.stringify would overflow on it.
+  const deep = '{"d":'.repeat(10_000) + '"bottom"' + '}'.repeat(10_000);
+  const res = await fetch(s.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-test-user': 'deep', 'mcp-session-id': s.id, 'mcp-protocol-version': '2025-11-25' },
+    body: `{"jsonrpc":"2.0","id":31,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x","deep":${deep}}}}`,
+  });
   assert.equal(res.status, 400);
   const json = await res.json() as { id: number; error: { code: number; message: string } };
   assert.equal(json.error.code, -32600);
