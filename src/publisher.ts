@@ -121,6 +121,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       clientInfo: { name: 'mcp-publish', version: VERSION },
       idleMs: g.childIdleSeconds * 1000,
       requestTimeoutMs: g.requestTimeoutSeconds * 1000,
+      startTimeoutMs: g.startTimeoutSeconds * 1000,
       stderrBytes: g.stderrBytes,
       userEnv: (server, user) => {
         const config = this.config.mcpServers[server];
@@ -201,7 +202,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       logger: this.logger,
       onUserBlocked: (user) => {
         // Removal takes effect at once: sessions end, children stop (their tokens are refused too).
-        this.sessions.closeWhere((s) => s.user === user.id, 'user no longer allowed');
+        this.sessions.closeWhere((s) => s.user === user.id, 'your access to this server was removed');
         void this.pool.stopWhere((e) => e.user === user.id);
         this.logger.info({ user: user.id, status: user.status }, 'user lost access: sessions closed, processes stopped');
       },
@@ -319,7 +320,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   async reconfigure(config: Config): Promise<void> {
     this.config = config;
     await this.pool.setServers(this.enabledServers());
-    this.sessions.closeWhere((s) => !config.mcpServers[s.server]?.enabled, 'server removed');
+    this.sessions.closeWhere((s) => !config.mcpServers[s.server]?.enabled, 'the server was removed');
   }
 
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */

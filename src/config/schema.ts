@@ -21,7 +21,7 @@ export const UserEnvField = z.object({
   optional: z.boolean().default(false),
 });
 
-export const Isolation = z.enum(['per-user', 'per-session', 'shared']);
+export const Isolation = z.enum(['auto', 'per-user', 'per-session', 'shared']);
 
 const serverCommon = {
   /** Shown in the UI; default: the key. */
@@ -42,8 +42,13 @@ export const StdioServer = z.object({
   cwd: z.string().optional(),
   /** Values asked of each user on first use (DESIGN §4 step 4). */
   userEnv: z.array(UserEnvField).default([]),
-  /** per-user (default): one child per user; per-session: one per session; shared: one for all. */
-  isolation: Isolation.default('per-user'),
+  /**
+   * auto (default): one child per user until the server is seen asking clients questions
+   * (sampling, elicitation, roots), then one per new session, so every question reaches the
+   * conversation that caused it; per-user: one child per user (a question the gateway cannot
+   * place is refused); per-session: one per session; shared: one for everyone.
+   */
+  isolation: Isolation.default('auto'),
 }).passthrough();
 
 export const HttpServer = z.object({
@@ -74,8 +79,10 @@ export const GatewayConfig = z.object({
   sessionIdleSeconds: z.number().int().positive().default(30 * 60),
   /** A child no session used for this long is stopped; default 10 minutes. */
   childIdleSeconds: z.number().int().positive().default(10 * 60),
-  /** A request the child has not answered after this long fails; default 10 minutes. */
+  /** A request the child (or a client, asked by the child) has not answered after this long fails; default 10 minutes. */
   requestTimeoutSeconds: z.number().int().positive().default(10 * 60),
+  /** A child that has not answered initialize this long after it was started fails to start; default 60 s (never more than the request timeout). */
+  startTimeoutSeconds: z.number().int().positive().default(60),
   /** Browser origins allowed besides the gateway's own (e.g. a web-based MCP inspector). */
   allowedOrigins: z.array(z.string()).default([]),
   /** Bytes of each child's stderr kept for the UI; default 64 KiB. */

@@ -4,10 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.ts';
 import {
-  ErrorCode, isNotification, isRequest, metaOf, validateMessage, type JsonRpcId, type JsonRpcRequest,
+  ErrorCode, MAX_NESTING, isNotification, isRequest, metaOf, nestedDeeperThan, validateMessage, type JsonRpcId, type JsonRpcRequest,
 } from '../jsonrpc/messages.ts';
 import { ALL_REVISIONS, META, STATELESS_REVISION, negotiateVersion } from '../sessions/protocol.ts';
-import { ResponseSink } from '../sessions/response-sink.ts';
+import { ResponseSink, type Accepts } from '../sessions/response-sink.ts';
 import { newSessionId, type ActivityRecord, type Session } from '../sessions/session.ts';
 import type { SessionRouter } from '../sessions/session-router.ts';
 import type { UpstreamPool } from '../upstream/child-pool.ts';
@@ -96,7 +96,13 @@ function findSession(deps: McpEndpointDeps, req: IncomingMessage, server: string
   return session;
 }
 
-function acceptsOf(req: IncomingMessage): { json: boolean; sse: boolean } {
+/** The top-level id of a parsed body, when it has a usable one. */
+function idOf(parsed: unknown): JsonRpcId | null {
+  const id = parsed && typeof parsed === 'object' ? (parsed as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+function acceptsOf(req: IncomingMessage): Accepts {
   const accept = (header(req, 'accept') ?? '*/*').toLowerCase();
   const any = accept.includes('*/*');
   return { json: any || accept.includes('application/json'), sse: any || accept.includes('text/event-stream') };
@@ -120,6 +126,9 @@ async function post(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResp
   } catch {
     throw new GatewayError(400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON');
   }
+  if (nestedDeeperThan(parsed)) {
+    throw new GatewayError(400, ErrorCode.InvalidRequest, `Invalid Request: the message is nested deeper than ${MAX_NESTING} levels`, { id: idOf(parsed) });
+  }
   if (Array.isArray(parsed)) {
     throw new GatewayError(400, ErrorCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per request');
   }
@@ -131,15 +140,15 @@ async function post(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResp
   const headerVersion = header(req, 'mcp-protocol-version');
   const meta = 'method' in message ? metaOf(message) : undefined;
   if (meta?.[META.protocolVersion] !== undefined || headerVersion === STATELESS_REVISION) {
-    return handleStateless(deps, req, res, server, identity, message, accepts.json);
+    return handleStateless(deps, req, res, server, identity, message, accepts);
   }
   checkVersionHeader(req);
 
-  if (isRequest(message) && message.method === 'initialize') return initialize(deps, res, server, identity, message, accepts.json);
+  if (isRequest(message) && message.method === 'initialize') return initialize(deps, res, server, identity, message, accepts);
 
   const session = findSession(deps, req, server, identity, isRequest(message) ? message.id : undefined);
   if (isRequest(message)) {
-    session.request(message, new ResponseSink(res, accepts.json));
+    session.request(message, new ResponseSink(res, accepts));
   } else {
     if (isNotification(message)) session.notify(message);
     else session.respond(message);
@@ -148,7 +157,7 @@ async function post(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResp
 }
 
 /** Step: a new session. The upstream is started (or reused) and its cached result answers. */
-async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: string, identity: Identity, message: JsonRpcRequest, acceptsJson: boolean): Promise<void> {
+async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: string, identity: Identity, message: JsonRpcRequest, accepts: Accepts): Promise<void> {
   const params = message.params ?? {};
   const id = newSessionId();
   const mux = deps.pool.acquire(server, identity.user, id);
@@ -166,7 +175,7 @@ async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: st
     clientInfo: params.clientInfo as Record<string, unknown> | undefined,
     capabilities: params.capabilities as Record<string, unknown> | undefined,
   });
-  const sink = new ResponseSink(res, acceptsJson, { 'mcp-session-id': session.id });
+  const sink = new ResponseSink(res, accepts, { 'mcp-session-id': session.id });
   sink.finish({ jsonrpc: '2.0', id: message.id, result: { ...init, protocolVersion: version } });
 }
 
@@ -177,13 +186,13 @@ function get(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, s
   }
   checkVersionHeader(req);
   const session = findSession(deps, req, server, identity);
-  const sink = new ResponseSink(res, false, { 'mcp-session-id': session.id });
+  const sink = new ResponseSink(res, { json: false, sse: true }, { 'mcp-session-id': session.id });
   if (!session.openStream(sink)) throw new GatewayError(409, ErrorCode.InvalidRequest, 'Conflict: only one GET stream is allowed per session');
 }
 
 function del(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, server: string, identity: Identity): void {
   if (header(req, 'mcp-protocol-version') === STATELESS_REVISION) throw new GatewayError(405, ErrorCode.InvalidRequest, 'Method Not Allowed: the 2026-07-28 revision has no sessions', { headers: { allow: 'POST' } });
   const session = findSession(deps, req, server, identity);
-  deps.sessions.close(session, 'deleted by the client');
+  deps.sessions.close(session, 'the session was deleted by the client');
   res.writeHead(200).end();
 }

@@ -8,7 +8,7 @@ import {
   ErrorCode, isRequest, isResponse, metaOf, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest,
 } from '../jsonrpc/messages.ts';
 import { ALL_REVISIONS, CLIENT_CAPABILITY_OF, META, STATELESS_REVISION } from '../sessions/protocol.ts';
-import { ResponseSink } from '../sessions/response-sink.ts';
+import { ResponseSink, type Accepts } from '../sessions/response-sink.ts';
 import type { Multiplexer, MuxClient, InitializeResult } from '../upstream/multiplexer.ts';
 import type { Parked, SessionRouter } from '../sessions/session-router.ts';
 import { appendLocalTools, findLocalTool, type LocalTool } from '../sessions/local-tools.ts';
@@ -174,7 +174,7 @@ class Exchange implements MuxClient, Parked {
   }
 }
 
-export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, server: string, identity: Identity, message: JsonRpcMessage, acceptsJson: boolean): Promise<void> {
+export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, server: string, identity: Identity, message: JsonRpcMessage, accepts: Accepts): Promise<void> {
   if (isResponse(message)) throw new GatewayError(400, ErrorCode.InvalidRequest, 'Invalid Request: clients of 2026-07-28 do not send responses');
   const id = isRequest(message) ? message.id : null;
   const meta = metaOf(message);
@@ -217,15 +217,15 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
   } catch (e) {
     return sendJsonRpcError(res, 200, id, ErrorCode.InternalError, `the server "${server}" could not start: ${(e as Error).message}`);
   }
-  if (message.method === 'server/discover') return discover(res, message, init, acceptsJson);
+  if (message.method === 'server/discover') return discover(res, message, init, accepts);
   if (message.method === 'subscriptions/listen') {
     throw new GatewayError(404, ErrorCode.MethodNotFound, 'Method not found: subscriptions/listen is not served by this gateway yet', { id });
   }
-  if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, server, identity.user, acceptsJson);
-  forward(deps, server, mux, res, message, identity.user, acceptsJson, init.serverInfo);
+  if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, server, identity.user, accepts);
+  forward(deps, server, mux, res, message, identity.user, accepts, init.serverInfo);
 }
 
-function discover(res: ServerResponse, message: JsonRpcRequest, init: InitializeResult, acceptsJson: boolean): void {
+function discover(res: ServerResponse, message: JsonRpcRequest, init: InitializeResult, accepts: Accepts): void {
   const capabilities = { ...init.capabilities };
   // Subscriptions move to subscriptions/listen, which this gateway does not serve yet.
   if (capabilities.resources && typeof capabilities.resources === 'object') {
@@ -241,17 +241,17 @@ function discover(res: ServerResponse, message: JsonRpcRequest, init: Initialize
     _meta: { [META.serverInfo]: init.serverInfo },
   };
   if (init.instructions) result.instructions = init.instructions;
-  new ResponseSink(res, acceptsJson).finish({ jsonrpc: '2.0', id: message.id, result });
+  new ResponseSink(res, accepts).finish({ jsonrpc: '2.0', id: message.id, result });
 }
 
-function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: ServerResponse, message: JsonRpcRequest, user: string, acceptsJson: boolean, serverInfo: unknown): void {
+function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: ServerResponse, message: JsonRpcRequest, user: string, accepts: Accepts, serverInfo: unknown): void {
   const meta = metaOf(message)!;
   const wantsLogs = meta[META.logLevel] !== undefined;
-  const sink = new ResponseSink(res, acceptsJson);
+  const sink = new ResponseSink(res, accepts);
   const localTools = deps.localTools?.(server, user) ?? [];
   const local = message.method === 'tools/call' ? findLocalTool(message.params, localTools) : undefined;
   if (local) {
-    const sink = new ResponseSink(res, acceptsJson);
+    const sink = new ResponseSink(res, accepts);
     local.call((message.params?.arguments ?? {}) as Record<string, unknown>).then(
       (result) => sink.finish({ jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', ...result } }),
       (e: Error) => sink.finish({ jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', content: [{ type: 'text', text: e.message }], isError: true } }),
@@ -265,11 +265,11 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
 }
 
 /** Step: a retry carrying input responses resumes the parked call it names. */
-function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequest, server: string, user: string, acceptsJson: boolean): void {
+function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequest, server: string, user: string, accepts: Accepts): void {
   const token = message.params!.requestState as string;
   const parked = deps.sessions.unpark(token, user);
   if (!(parked instanceof Exchange) || parked.method !== message.method || parked.server !== server) {
     throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
   }
-  parked.resume(message.params!, new ResponseSink(res, acceptsJson), message.id, metaOf(message)![META.logLevel] !== undefined);
+  parked.resume(message.params!, new ResponseSink(res, accepts), message.id, metaOf(message)![META.logLevel] !== undefined);
 }

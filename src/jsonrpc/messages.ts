@@ -77,3 +77,24 @@ export function metaOf(m: { params?: Params }): Record<string, unknown> | undefi
   const meta = m.params?._meta;
   return meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : undefined;
 }
+
+/**
+ * Deepest nesting of objects and arrays a message may have. JSON.parse takes any depth, but
+ * JSON.stringify (and every recursive reader after it) overflows the stack long before 10,000:
+ * deeper input is refused at the edge, before anything is forwarded.
+ */
+export const MAX_NESTING = 128;
+
+/** True when `value` nests objects or arrays deeper than `max` (checked without recursion). */
+export function nestedDeeperThan(value: unknown, max = MAX_NESTING): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}

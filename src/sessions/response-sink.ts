@@ -1,7 +1,13 @@
 // Where messages for one HTTP exchange go: the response to a POST (plain JSON when nothing
 // needs streaming, else an SSE stream opened on the first message that does) or a GET stream.
 import type { ServerResponse } from 'node:http';
-import type { JsonRpcId, JsonRpcMessage } from '../jsonrpc/messages.ts';
+import { errorResponse, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc/messages.ts';
+
+/** What the client said it accepts (`Accept`). */
+export interface Accepts { json: boolean; sse: boolean }
+
+/** LSP's RequestCancelled: what a JSON-only client gets for a request it cancelled. */
+export const REQUEST_CANCELLED = -32800;
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
@@ -26,8 +32,8 @@ export class ResponseSink {
 
   constructor(
     readonly res: ServerResponse,
-    /** The client accepts application/json (so a lone response may be sent plainly). */
-    private readonly acceptsJson: boolean,
+    /** What the client accepts: a lone response goes as plain JSON when it may. */
+    private readonly accepts: Accepts,
     private readonly headers: Record<string, string> = {},
   ) {
     res.once('close', () => this.closed());
@@ -57,7 +63,7 @@ export class ResponseSink {
   /** Sends the final response and ends the HTTP exchange. */
   finish(message: JsonRpcMessage): void {
     if (this.done) return;
-    if (!this.streaming && this.acceptsJson) {
+    if (!this.streaming && this.accepts.json) {
       const body = JSON.stringify(message);
       this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...this.headers });
       this.res.end(body);
@@ -71,6 +77,25 @@ export class ResponseSink {
   /** A comment line that keeps idle proxies and tunnels from closing the stream. */
   keepAlive(): void {
     if (this.streaming && !this.done) this.res.write(': keep-alive\n\n');
+  }
+
+  /**
+   * Ends the exchange of a request the client cancelled: nothing more is sent for it (spec), so an
+   * SSE stream just ends; a client that takes only JSON gets an error naming the cancellation.
+   */
+  cancel(): void {
+    if (this.done) return;
+    if (!this.streaming && !this.accepts.sse) return this.finish(errorResponse(this.requestId ?? null, REQUEST_CANCELLED, 'the request was cancelled by the client'));
+    this.openStream();
+    this.res.end();
+    this.closed();
+  }
+
+  /** Ends the exchange of a request that will never be answered, with a JSON-RPC error saying why. */
+  fail(code: number, message: string): void {
+    if (this.done) return;
+    if (this.requestId === undefined) return this.end();
+    this.finish(errorResponse(this.requestId, code, message));
   }
 
   /** Ends the exchange without a message (GET stream closed by the server). */

@@ -46,9 +46,10 @@ export class SessionRouter {
     return s;
   }
 
+  /** Closes a session; `why` is told to its requests still open, in words for the person. */
   close(session: Session, why: string): void {
     if (!this.sessions.delete(session.id)) return;
-    session.close();
+    session.close(why);
     this.options.logger.debug({ session: session.id, server: session.server, why }, 'session closed');
     this.options.onclosed?.(session);
   }
@@ -87,7 +88,7 @@ export class SessionRouter {
     }
     for (const s of [...this.sessions.values()]) {
       if (keepAlive) s.keepAlive();
-      if (!s.busy && now - s.lastActive >= this.options.idleMs) this.close(s, 'idle');
+      if (!s.busy && now - s.lastActive >= this.options.idleMs) this.close(s, 'the session expired');
     }
   }
 
@@ -95,6 +96,6 @@ export class SessionRouter {
     clearInterval(this.sweeper);
     for (const p of this.parked.values()) p.item.close();
     this.parked.clear();
-    for (const s of [...this.sessions.values()]) this.close(s, 'shutdown');
+    for (const s of [...this.sessions.values()]) this.close(s, 'the gateway is shutting down');
   }
 }

@@ -3,7 +3,7 @@
 // stream each message from the server goes on.
 import { randomBytes } from 'node:crypto';
 import {
-  isResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse,
+  ErrorCode, isResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse,
 } from '../jsonrpc/messages.ts';
 import type { Multiplexer, MuxClient } from '../upstream/multiplexer.ts';
 import type { ResponseSink } from './response-sink.ts';
@@ -112,13 +112,15 @@ export class Session implements MuxClient {
 
   notify(message: JsonRpcNotification): void {
     this.lastActive = Date.now();
+    // Read before the multiplexer rewrites it to the child's id (DESIGN §5: look the request up
+    // by the client's id before any rewriting).
+    const requestId = message.method === 'notifications/cancelled' ? message.params?.requestId as JsonRpcId | undefined : undefined;
     this.mux.notify(this, message);
     // A cancelled request gets no answer (spec): end its HTTP exchange instead of leaving it open.
-    const requestId = message.method === 'notifications/cancelled' ? message.params?.requestId as JsonRpcId | undefined : undefined;
     const sink = requestId === undefined ? undefined : this.posts.get(requestId);
     if (sink) {
       this.posts.delete(requestId!);
-      sink.end();
+      sink.cancel();
     }
   }
 
@@ -183,12 +185,15 @@ export class Session implements MuxClient {
     for (const s of this.posts.values()) s.keepAlive();
   }
 
-  /** Ends the session: detaches from the upstream (cancelling its requests) and ends its streams. */
-  close(): void {
+  /**
+   * Ends the session: detaches from the upstream (cancelling its requests) and ends its streams;
+   * a request still open is answered with an error saying `why`.
+   */
+  close(why = 'the session ended'): void {
     if (this.closed) return;
     this.closed = true;
     this.mux.detach(this);
-    for (const sink of this.posts.values()) sink.end();
+    for (const sink of this.posts.values()) sink.fail(ErrorCode.ConnectionClosed, why);
     this.posts.clear();
     this.stream?.end();
     this.stream = undefined;

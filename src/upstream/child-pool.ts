@@ -18,6 +18,8 @@ export interface PoolOptions {
   /** A multiplexer with no session for this long is stopped. */
   idleMs: number;
   requestTimeoutMs: number;
+  /** From spawn to the initialize result (bounded by the request timeout). */
+  startTimeoutMs?: number;
   stderrBytes: number;
   /** The user's own environment for a server (their `userEnv` values). */
   userEnv?: (server: string, user: string) => Promise<Record<string, string>> | Record<string, string>;
@@ -32,6 +34,8 @@ export interface UpstreamInfo {
   state: string;
   sessions: number;
   inflight: number;
+  /** Requests from the server waiting for a session's answer. */
+  serverRequests: number;
   stderrBytes: number;
 }
 
@@ -41,6 +45,8 @@ export class UpstreamPool {
   private entries = new Map<string, Entry>();
   private sweeper: NodeJS.Timeout;
   private closed = false;
+  /** Servers seen asking clients questions: with isolation "auto", each new session gets its own process. */
+  private readonly asksClients = new Set<string>();
 
   constructor(private servers: Record<string, ServerConfig>, private readonly options: PoolOptions) {
     const every = Math.max(250, Math.min(options.idleMs / 4, options.requestTimeoutMs / 4, 5_000));
@@ -72,6 +78,7 @@ export class UpstreamPool {
     switch (config.isolation) {
       case 'shared': return `${server}\u0000shared`;
       case 'per-session': return `${server}\u0000session\u0000${sessionId}`;
+      case 'auto': return this.asksClients.has(server) ? `${server}\u0000session\u0000${sessionId}` : `${server}\u0000user\u0000${user}`;
       default: return `${server}\u0000user\u0000${user}`;
     }
   }
@@ -90,7 +97,13 @@ export class UpstreamPool {
         protocolVersion: UPSTREAM_PROTOCOL_VERSION,
         clientInfo: this.options.clientInfo,
         requestTimeoutMs: this.options.requestTimeoutMs,
+        startTimeoutMs: this.options.startTimeoutMs,
       });
+      mux.onserverrequest = () => {
+        if (!isStdioServer(config) || config.isolation !== 'auto' || this.asksClients.has(server)) return;
+        this.asksClients.add(server);
+        logger.info('the server asks clients questions (sampling, elicitation or roots): each new session gets its own process from now on');
+      };
       entry = { key, server, user: key.includes('\u0000shared') ? undefined : user, mux };
       const e = entry;
       mux.onidle = () => {
@@ -109,19 +122,14 @@ export class UpstreamPool {
     const base = childEnvironment(this.options.env ?? process.env, config.env);
     // Inside Electron, process.execPath is the app itself: make it behave as plain Node.
     if (config.command === process.execPath && process.versions.electron) base.ELECTRON_RUN_AS_NODE = '1';
-    const child = new StdioChild({
+    const userEnv = this.options.userEnv;
+    const personal = userEnv && config.isolation !== 'shared' && config.userEnv.length > 0;
+    return new StdioChild({
       command: config.command, args: config.args, env: base, cwd: config.cwd,
       stderrBytes: this.options.stderrBytes, logger, registry: this.options.registry,
+      // The user's values are looked up at each start, so a change applies on the next restart.
+      extraEnv: personal ? () => userEnv(server, user) : undefined,
     });
-    const userEnv = this.options.userEnv;
-    if (!userEnv || config.isolation === 'shared' || config.userEnv.length === 0) return child;
-    // The user's values are looked up at each start, so a change applies on the next restart.
-    const start = child.start.bind(child);
-    child.start = async () => {
-      Object.assign(base, await userEnv(server, user));
-      return start();
-    };
-    return child;
   }
 
   private drop(entry: Entry): void {
@@ -162,7 +170,7 @@ export class UpstreamPool {
   list(): UpstreamInfo[] {
     return [...this.entries.values()].map((e) => ({
       key: e.key, server: e.server, user: e.user, pid: e.mux.pid, state: e.mux.state,
-      sessions: e.mux.sessionCount, inflight: e.mux.inflightCount, stderrBytes: e.mux.stderr?.bytes ?? 0,
+      sessions: e.mux.sessionCount, inflight: e.mux.inflightCount, serverRequests: e.mux.serverRequestCount, stderrBytes: e.mux.stderr?.bytes ?? 0,
     }));
   }
 

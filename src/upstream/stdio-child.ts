@@ -12,6 +12,8 @@ export interface StdioChildOptions {
   args: string[];
   /** The complete environment of the child (see childEnvironment). */
   env: Record<string, string>;
+  /** Added to `env` at each start (a user's own values, looked up then so a change applies on restart). */
+  extraEnv?: () => Promise<Record<string, string>> | Record<string, string>;
   cwd?: string;
   stderrBytes: number;
   logger: Logger;
@@ -43,6 +45,7 @@ export class StdioChild implements Upstream {
   private partsLength = 0;
   private closing = false;
   private exited?: Promise<void>;
+  private closed?: Promise<void>;
 
   constructor(private readonly options: StdioChildOptions) {
     this.stderr = new StderrLog(options.stderrBytes);
@@ -50,14 +53,17 @@ export class StdioChild implements Upstream {
 
   get pid(): number | undefined { return this.child?.pid; }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     const { options } = this;
-    const resolved = resolveCommand(options.command, options.env, options.cwd);
-    if (!resolved) return Promise.reject(new Error(`command not found: "${options.command}" (searched PATH)`));
+    const env = options.extraEnv ? { ...options.env, ...(await options.extraEnv()) } : options.env;
+    // Closed while its environment was looked up: nothing is spawned that nobody would stop.
+    if (this.closing) throw new Error('stopped before it started');
+    const resolved = resolveCommand(options.command, env, options.cwd);
+    if (!resolved) throw new Error(`command not found: "${options.command}" (searched PATH)`);
     const [command, args] = withParentDeathSignal(resolved, options.args);
     return new Promise((resolve, reject) => {
       const child = spawn(command, args, {
-        env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true,
+        env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true,
       });
       this.child = child;
       let started = false;
@@ -129,11 +135,16 @@ export class StdioChild implements Upstream {
     stdin.write(JSON.stringify(message) + '\n');
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closed ??= this.stop();
+    return this.closed;
+  }
+
+  private async stop(): Promise<void> {
+    this.closing = true;
     const child = this.child;
     if (!child || !this.exited) return;
     if (child.exitCode !== null || child.signalCode !== null) return this.exited;
-    this.closing = true;
     const grace = this.options.killGraceMs ?? 2000;
     child.stdin?.end();
     const term = setTimeout(() => child.kill('SIGTERM'), Math.min(grace, 500));

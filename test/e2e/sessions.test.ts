@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { fixture, startGateway, text, type TestGateway } from '../support/gateway.ts';
 
 let gw: TestGateway;
-before(async () => { gw = await startGateway({ slow: fixture('slow-server'), isolated: fixture('slow-server', { isolation: 'per-session' }) }); });
+before(async () => { gw = await startGateway({ slow: fixture('slow-server', { isolation: 'per-user' }), isolated: fixture('slow-server', { isolation: 'per-session' }) }); });
 after(async () => { await gw.close(); });
 
 const pidOf = async (c: { callTool: Client['callTool'] }) => Number(text(await c.callTool({ name: 'pid', arguments: {} })));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { fixture, rawPost, startGateway, type TestGateway } from '../support/gateway.ts';
 
 let gw: TestGateway;
-before(async () => { gw = await startGateway({ slow: fixture('slow-server') }); });
+before(async () => { gw = await startGateway({ slow: fixture('slow-server', { isolation: 'per-user' }) }); });
 after(async () => { await gw.close(); });
 
 const V = '2026-07-28';

@@ -14,6 +14,7 @@ import { StderrLog } from './StderrLog.tsx';
 import { TestResult } from './TestResult.tsx';
 
 const ISOLATION = {
+  auto: 'One process per person (per session once it asks questions)',
   'per-user': 'One process per person',
   'per-session': 'One process per session',
   shared: 'One process for everyone',

@@ -101,9 +101,11 @@ export function ServerForm({ server, existing, onSaved, onCancel }: {
           <Field label="Processes" path={at('isolation')} problems={problems}
             hint={d.isolation === 'shared' ? 'Everyone shares one process: only for servers that keep nothing per person.'
               : d.isolation === 'per-session' ? 'A fresh process for each session: the strongest isolation, and exact routing for servers that use sampling or elicitation.'
-                : 'Each person gets their own process with their own environment (the usual choice). For servers that rely on sampling or elicitation, one per session routes those requests exactly.'}>
+                : d.isolation === 'per-user' ? 'Each person gets their own process, shared by all their sessions. A question the server asks (sampling, elicitation) while several of their sessions are busy is refused rather than sent to the wrong one.'
+                  : 'Each person gets their own process with their own environment (the usual choice). Once the server is seen asking questions (sampling, elicitation, roots), each new session gets its own process, so every question reaches the conversation that caused it.'}>
             {(p) => (
               <select {...p} value={d.isolation} onChange={(e) => set('isolation', e.target.value as Isolation)}>
+                <option value="auto">Automatic</option>
                 <option value="per-user">One per person</option>
                 <option value="per-session">One per session</option>
                 <option value="shared">One for everyone</option>

@@ -4,7 +4,7 @@
 import type { ProblemView, ServerView } from '../../../src/admin/api.ts';
 import { jsonPath } from '../json-path.ts';
 
-export type Isolation = 'per-user' | 'per-session' | 'shared';
+export type Isolation = 'auto' | 'per-user' | 'per-session' | 'shared';
 
 export interface UserEnvDraft { name: string; label: string; description: string; secret: boolean; optional: boolean }
 
@@ -29,7 +29,7 @@ export interface ServerDraft {
 const KNOWN = ['title', 'enabled', 'command', 'args', 'env', 'cwd', 'userEnv', 'isolation', 'url', 'headers', 'type'];
 
 export function emptyDraft(): ServerDraft {
-  return { name: '', title: '', enabled: true, kind: 'stdio', command: '', args: '', env: '', cwd: '', isolation: 'per-user', userEnv: [], url: '', headers: '' };
+  return { name: '', title: '', enabled: true, kind: 'stdio', command: '', args: '', env: '', cwd: '', isolation: 'auto', userEnv: [], url: '', headers: '' };
 }
 
 export function draftOf(server: ServerView): ServerDraft {
@@ -46,7 +46,7 @@ export function draftOf(server: ServerView): ServerDraft {
     args: Array.isArray(c.args) ? (c.args as string[]).join('\n') : '',
     env: map(c.env, '='),
     cwd: str(c.cwd),
-    isolation: (c.isolation as Isolation | undefined) ?? 'per-user',
+    isolation: (c.isolation as Isolation | undefined) ?? 'auto',
     userEnv: fields.map((f) => ({ name: str(f.name), label: str(f.label), description: str(f.description), secret: f.secret === true, optional: f.optional === true })),
     url: str(c.url),
     headers: map(c.headers, ': '),
@@ -69,7 +69,7 @@ export function entryOf(d: ServerDraft, original?: ServerView): { entry: Record<
     const env = pairs(d.env, '=', at('env'), problems, 'NAME=value');
     if (Object.keys(env).length) entry.env = env;
     if (d.cwd.trim()) entry.cwd = d.cwd.trim();
-    if (d.isolation !== 'per-user') entry.isolation = d.isolation;
+    if (d.isolation !== 'auto') entry.isolation = d.isolation;
     const userEnv = d.userEnv.filter((f) => f.name.trim() || f.label.trim()).map((f) => ({
       name: f.name.trim(),
       ...(f.label.trim() ? { label: f.label.trim() } : {}),

@@ -1,0 +1,159 @@
+// Which request is which (DESIGN §5): the ids and progress tokens the multiplexer rewrites between
+// many sessions and one upstream, the requests waiting for a start, and the server's requests
+// waiting for a session's answer. Everything is found by the session's own id first, so a
+// cancellation ends exactly the request it names.
+import type { JsonRpcId, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/messages.ts';
+import { metaOf } from '../jsonrpc/messages.ts';
+
+/** A session's request, from the moment the multiplexer accepts it until it is answered. */
+export interface Entry<C> {
+  readonly client: C;
+  /** The id as the session sent it. */
+  readonly clientId: JsonRpcId;
+  /** The id the upstream knows it by; absent while the request waits for the upstream to start. */
+  upstreamId?: number;
+  /** Waiting to be forwarded once the upstream is ready. */
+  queued?: JsonRpcRequest;
+  /** The progress token as the session sent it, when one was remapped. */
+  clientToken?: string | number;
+  upstreamToken?: string;
+  readonly started: number;
+  /** Answered to the gateway itself (subscription bookkeeping) instead of the session. */
+  readonly onResult?: (response: JsonRpcResponse) => void;
+}
+
+export class RequestTable<C> {
+  private nextId = 1;
+  private byUpstream = new Map<number, Entry<C>>();
+  private byToken = new Map<string, Entry<C>>();
+  private byClient = new Map<C, Map<JsonRpcId, Entry<C>>>();
+  private count = 0;
+
+  /** Requests accepted and not yet answered (queued ones included). */
+  get size(): number { return this.count; }
+
+  /** Requests of one session accepted and not yet answered. */
+  inflightOf(client: C): number { return this.byClient.get(client)?.size ?? 0; }
+
+  /** The session's request with this id, if it is still open. */
+  find(client: C, clientId: JsonRpcId): Entry<C> | undefined { return this.byClient.get(client)?.get(clientId); }
+
+  /** Accepts a request to be forwarded later (the upstream is starting). False if the id is in flight. */
+  queue(client: C, message: JsonRpcRequest, onResult?: Entry<C>['onResult']): Entry<C> | undefined {
+    return this.add({ client, clientId: message.id, queued: message, started: Date.now(), onResult });
+  }
+
+  /**
+   * Rewrites a request for the upstream: a fresh numeric id, and a fresh progress token when it
+   * carries one. The entry may come from `queue`. Returns undefined if the id is already in flight.
+   */
+  forward(client: C, message: JsonRpcRequest, onResult?: Entry<C>['onResult'], queued?: Entry<C>): Entry<C> | undefined {
+    const entry = queued ?? this.add({ client, clientId: message.id, started: Date.now(), onResult });
+    if (!entry) return undefined;
+    delete entry.queued;
+    const id = this.nextId++;
+    entry.upstreamId = id;
+    this.byUpstream.set(id, entry);
+    const meta = metaOf(message);
+    if (meta && meta.progressToken !== undefined) {
+      const token = String(id);
+      entry.clientToken = meta.progressToken as string | number;
+      entry.upstreamToken = token;
+      message.params = { ...message.params, _meta: { ...meta, progressToken: token } };
+      this.byToken.set(token, entry);
+    }
+    message.id = id;
+    return entry;
+  }
+
+  private add(entry: Entry<C>): Entry<C> | undefined {
+    let mine = this.byClient.get(entry.client);
+    if (!mine) this.byClient.set(entry.client, mine = new Map());
+    if (mine.has(entry.clientId)) return undefined;
+    mine.set(entry.clientId, entry);
+    this.count++;
+    return entry;
+  }
+
+  /** The request the upstream answers with this id. */
+  byUpstreamId(id: number): Entry<C> | undefined { return this.byUpstream.get(id); }
+
+  /** The request a progress token belongs to. */
+  byProgressToken(token: string): Entry<C> | undefined { return this.byToken.get(token); }
+
+  /** Forgets a request (answered, cancelled, failed). */
+  remove(entry: Entry<C>): void {
+    const mine = this.byClient.get(entry.client);
+    if (!mine || mine.get(entry.clientId) !== entry) return;
+    mine.delete(entry.clientId);
+    if (mine.size === 0) this.byClient.delete(entry.client);
+    this.count--;
+    if (entry.upstreamId !== undefined) this.byUpstream.delete(entry.upstreamId);
+    if (entry.upstreamToken !== undefined) this.byToken.delete(entry.upstreamToken);
+  }
+
+  /** Every open request of one session, or of all. */
+  entries(client?: C): Entry<C>[] {
+    if (client !== undefined) return [...(this.byClient.get(client)?.values() ?? [])];
+    return [...this.byClient.values()].flatMap((m) => [...m.values()]);
+  }
+
+  /** Requests already forwarded (not queued). */
+  forwarded(): Entry<C>[] { return [...this.byUpstream.values()]; }
+}
+
+/** A request from the server, delivered to a session under an id of the gateway's. */
+export interface ServerRequest<C> {
+  readonly client: C;
+  /** The id as the upstream sent it. */
+  readonly upstreamId: JsonRpcId;
+  readonly method: string;
+  readonly started: number;
+}
+
+/** The server's requests waiting for a session's answer, by the id the session saw. */
+export class ServerRequestTable<C> {
+  private next = 1;
+  private map = new Map<number, ServerRequest<C>>();
+
+  get size(): number { return this.map.size; }
+
+  /** Records a request for `client`; returns the id the session sees. */
+  add(client: C, upstreamId: JsonRpcId, method: string): number {
+    const id = this.next++;
+    this.map.set(id, { client, upstreamId, method, started: Date.now() });
+    return id;
+  }
+
+  /** Takes the request a session answers; only the session it was sent to may answer it. */
+  take(id: JsonRpcId, client: C): ServerRequest<C> | undefined {
+    if (typeof id !== 'number') return undefined;
+    const r = this.map.get(id);
+    if (!r || r.client !== client) return undefined;
+    this.map.delete(id);
+    return r;
+  }
+
+  /** Takes the request the upstream names by its own id (it cancelled it). */
+  takeByUpstreamId(upstreamId: unknown): [number, ServerRequest<C>] | undefined {
+    for (const [id, r] of this.map) {
+      if (r.upstreamId === upstreamId) {
+        this.map.delete(id);
+        return [id, r];
+      }
+    }
+    return undefined;
+  }
+
+  /** Takes every request matching (a session left; older than the timeout; all). */
+  takeWhere(match: (r: ServerRequest<C>) => boolean): Array<[number, ServerRequest<C>]> {
+    const out: Array<[number, ServerRequest<C>]> = [];
+    for (const [id, r] of this.map) {
+      if (match(r)) {
+        this.map.delete(id);
+        out.push([id, r]);
+      }
+    }
+    return out;
+  }
+}
