@@ -100,9 +100,12 @@ class Exchange implements MuxClient, Parked {
   deliver(message: JsonRpcMessage): boolean {
     if (isResponse(message)) {
       this.finished = true;
+      let status: number | undefined;
       if (message.error) {
         // 2026-07-28: a missing resource is invalid params, not the older -32002.
         if (message.error.code === -32002 && this.method === 'resources/read') message.error = { ...message.error, code: ErrorCode.InvalidParams };
+        // 2026-07-28: an unknown method is 404 as well as -32601.
+        if (message.error.code === ErrorCode.MethodNotFound) status = 404;
       } else {
         if (this.method === 'tools/list' && this.localTools.length) appendLocalTools(message.result, this.localTools);
         const result: Record<string, unknown> = { resultType: 'complete', ...(message.result as Record<string, unknown>) };
@@ -117,7 +120,7 @@ class Exchange implements MuxClient, Parked {
       message.id = this.requestId;
       const sink = this.sink;
       this.sink = undefined;
-      if (sink) sink.finish(message);
+      if (sink) sink.finish(message, status);
       else this.finalResponse = message;
       this.mux.detach(this);
       return true;
@@ -267,8 +270,8 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
 /** Step: a retry carrying input responses resumes the parked call it names. */
 function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequest, server: string, user: string, accepts: Accepts): void {
   const token = message.params!.requestState as string;
-  const parked = deps.sessions.unpark(token, user);
-  if (!(parked instanceof Exchange) || parked.method !== message.method || parked.server !== server) {
+  const parked = deps.sessions.unpark(token, user, (p) => p instanceof Exchange && p.method === message.method && p.server === server);
+  if (!(parked instanceof Exchange)) {
     throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
   }
   parked.resume(message.params!, new ResponseSink(res, accepts), message.id, metaOf(message)![META.logLevel] !== undefined);

@@ -60,12 +60,12 @@ export class ResponseSink {
     this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
   }
 
-  /** Sends the final response and ends the HTTP exchange. */
-  finish(message: JsonRpcMessage): void {
+  /** Sends the final response and ends the HTTP exchange; `status` replaces 200 when nothing was streamed yet. */
+  finish(message: JsonRpcMessage, status?: number): void {
     if (this.done) return;
-    if (!this.streaming && this.accepts.json) {
+    if (!this.streaming && (this.accepts.json || status !== undefined)) {
       const body = JSON.stringify(message);
-      this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...this.headers });
+      this.res.writeHead(status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...this.headers });
       this.res.end(body);
     } else {
       if (!this.streaming) this.openStream();

@@ -68,10 +68,13 @@ export class SessionRouter {
     this.parked.set(token, { item, expiresAt: Date.now() + ttlMs });
   }
 
-  /** Takes back what `token` names, if it belongs to `user` and has not expired. */
-  unpark(token: string, user: string): Parked | undefined {
+  /**
+   * Takes back what `token` names, if it belongs to `user`, has not expired and `fits` it; what
+   * does not fit stays parked for the right taker.
+   */
+  unpark(token: string, user: string, fits: (item: Parked) => boolean = () => true): Parked | undefined {
     const p = this.parked.get(token);
-    if (!p || p.item.user !== user || p.expiresAt <= Date.now()) return undefined;
+    if (!p || p.item.user !== user || p.expiresAt <= Date.now() || !fits(p.item)) return undefined;
     this.parked.delete(token);
     return p.item;
   }

@@ -138,3 +138,25 @@ test('a tampered requestState is refused and a client without the capability get
   assert.equal(noCaps.status, 200);
   assert.ok(noCaps.json.error || noCaps.json.result?.isError, 'the call fails cleanly');
 });
+
+test('a retry that names another method keeps the parked call for the right retry', async () => {
+  const caps = envelope({ 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } });
+  const first = await call('tools/call', { name: 'ask', arguments: { prompt: 'park me' } }, { 'mcp-name': 'ask' }, caps);
+  assert.equal(first.json.result.resultType, 'input_required');
+  const [key] = Object.keys(first.json.result.inputRequests);
+  const requestState = first.json.result.requestState as string;
+  const wrong = await call('prompts/get', { name: 'ask', requestState, inputResponses: {} }, { 'mcp-name': 'ask' }, caps);
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.json.error.code, -32602);
+  const answer = { role: 'assistant', content: { type: 'text', text: 'the right retry' }, model: 'm' };
+  const right = await call('tools/call', { name: 'ask', arguments: { prompt: 'park me' }, requestState, inputResponses: { [key!]: answer } }, { 'mcp-name': 'ask' }, caps);
+  assert.equal(right.status, 200);
+  assert.equal(right.json.result.content[0].text, 'the right retry');
+});
+
+test('an unknown method gets 404 and method not found, as the revision says', async () => {
+  const r = await call('unknown/method');
+  assert.equal(r.status, 404);
+  assert.equal(r.json.error.code, -32601);
+  assert.equal(r.json.id, 9);
+});
