@@ -12,6 +12,7 @@ import type { TunnelProvider, TunnelStatus } from './tunnel/tunnel-provider.ts';
 import { UpstreamPool } from './upstream/child-pool.ts';
 import { ChildRegistry } from './upstream/child-registry.ts';
 import { SessionRouter } from './sessions/session-router.ts';
+import { RequestBudget } from './sessions/limits.ts';
 import type { ActivityRecord } from './sessions/session.ts';
 import { RequestGuard } from './gateway/request-guard.ts';
 import { createMcpHandler, localIdentity, type Identify } from './gateway/mcp-endpoint.ts';
@@ -95,6 +96,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly registry: ChildRegistry;
   readonly pool: UpstreamPool;
   readonly sessions: SessionRouter;
+  /** Each person's requests in flight, against their limit. */
+  readonly budget: RequestBudget;
   private config: Config;
   private server?: http.Server;
   private url?: string;
@@ -129,8 +132,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         return this.signIn.userEnv.values(server, user, config.userEnv);
       },
       env: options.env,
+      limits: () => this.config.gateway.limits,
     });
-    this.sessions = new SessionRouter({ idleMs: g.sessionIdleSeconds * 1000, logger: this.logger.child({ component: 'sessions' }) });
+    this.sessions = new SessionRouter({ idleMs: g.sessionIdleSeconds * 1000, logger: this.logger.child({ component: 'sessions' }), limits: () => this.config.gateway.limits });
+    this.budget = new RequestBudget(() => this.config.gateway.limits);
   }
 
   private enabledServers(): Record<string, ServerConfig> {
@@ -166,6 +171,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       identify: this.options.identify ?? ((req, res, server) => this.signIn ? this.signIn.auth.identify(req, res, server) : localIdentity(req, res, server)),
       localTools: (server, user) => this.signIn?.localTools(server, user) ?? [],
       maxBodyBytes: this.config.gateway.maxBodyBytes,
+      budget: this.budget,
       logger: this.logger.child({ component: 'mcp' }),
       onactivity: (r) => this.emit('activity', r),
     });

@@ -66,6 +66,19 @@ export const ServerConfig = z.union([StdioServer, HttpServer]).superRefine((valu
   if ('command' in v && 'url' in v) ctx.addIssue({ code: 'custom', message: 'has both "command" and "url": give one' });
 });
 
+/** Per-person limits (DESIGN §5): over one, that person gets a JSON-RPC error naming it; nobody else slows down. */
+export const LimitsConfig = z.object({
+  /** Open sessions per person, all servers together; default 32. */
+  sessionsPerPerson: z.number().int().positive().default(32),
+  /** Child processes per person (a per-session server starts one per session); default 16. */
+  processesPerPerson: z.number().int().positive().default(16),
+  /** Requests waiting for an answer per person, all servers together; default 64. */
+  requestsPerPerson: z.number().int().positive().default(64),
+  /** 2026-07-28 calls parked while the client is asked for input, per person; default 16. */
+  parkedPerPerson: z.number().int().positive().default(16),
+}).strict();
+export type LimitsConfig = z.infer<typeof LimitsConfig>;
+
 export const GatewayConfig = z.object({
   /** Port of the public gateway on 127.0.0.1; 0 picks a free one; default 8787. */
   port: z.number().int().min(0).max(65535).default(8787),
@@ -87,6 +100,8 @@ export const GatewayConfig = z.object({
   allowedOrigins: z.array(z.string()).default([]),
   /** Bytes of each child's stderr kept for the UI; default 64 KiB. */
   stderrBytes: z.number().int().min(1024).default(64 * 1024),
+  /** Per-person limits. */
+  limits: LimitsConfig.default(LimitsConfig.parse({})),
 }).strict();
 
 /** Sign-in through any OpenID Connect issuer (Google, Entra ID, Okta, Keycloak …). */

@@ -16,6 +16,7 @@ import { readBody } from './body.ts';
 import type { RequestGuard } from './request-guard.ts';
 import { handleStateless } from './stateless.ts';
 import type { LocalTools } from '../sessions/local-tools.ts';
+import { LimitError, type RequestBudget } from '../sessions/limits.ts';
 
 /** Who is calling. Sign-in replaces the local identity with the token's user. */
 export interface Identity { user: string }
@@ -41,6 +42,8 @@ export interface McpEndpointDeps {
   onactivity?: (record: ActivityRecord) => void;
   /** Tools the gateway adds to a server for a user (reconfigure). */
   localTools?: LocalTools;
+  /** Each person's requests in flight, against their limit. */
+  budget?: RequestBudget;
 }
 
 export type McpHandler = (req: IncomingMessage, res: ServerResponse, server: string) => Promise<void>;
@@ -160,7 +163,14 @@ async function post(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResp
 async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: string, identity: Identity, message: JsonRpcRequest, accepts: Accepts): Promise<void> {
   const params = message.params ?? {};
   const id = newSessionId();
-  const mux = deps.pool.acquire(server, identity.user, id);
+  let mux;
+  try {
+    deps.sessions.assertRoom(identity.user);
+    mux = deps.pool.acquire(server, identity.user, id);
+  } catch (e) {
+    if (e instanceof LimitError) return sendJsonRpcError(res, 200, message.id, e.code, e.message);
+    throw e;
+  }
   let init;
   try {
     init = await mux.start();
@@ -172,6 +182,7 @@ async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: st
   const session = deps.sessions.create({
     id, server, user: identity.user, protocolVersion: version, mux, onactivity: deps.onactivity,
     localTools: deps.localTools?.(server, identity.user),
+    budget: deps.budget,
     clientInfo: params.clientInfo as Record<string, unknown> | undefined,
     capabilities: params.capabilities as Record<string, unknown> | undefined,
   });

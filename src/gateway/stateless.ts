@@ -4,8 +4,9 @@
 // the fields the revision requires (resultType, cache hints) that older servers do not send.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { LimitError } from '../sessions/limits.ts';
 import {
-  ErrorCode, isRequest, isResponse, metaOf, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest,
+  ErrorCode, errorResponse, isRequest, isResponse, metaOf, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest,
 } from '../jsonrpc/messages.ts';
 import { ALL_REVISIONS, CLIENT_CAPABILITY_OF, META, STATELESS_REVISION } from '../sessions/protocol.ts';
 import { ResponseSink, type Accepts } from '../sessions/response-sink.ts';
@@ -76,7 +77,15 @@ class Exchange implements MuxClient, Parked {
     private readonly serverInfo: unknown,
     private requestId: JsonRpcId,
     private readonly localTools: LocalTool[] = [],
+    /** Gives back this call's place in its person's requests in flight. */
+    private readonly release: () => void = () => {},
   ) {}
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.release();
+  }
 
   /** Binds the HTTP exchange whose response this call's outcome goes to. */
   bind(sink: ResponseSink, requestId: JsonRpcId, wantsLogs: boolean): void {
@@ -99,7 +108,7 @@ class Exchange implements MuxClient, Parked {
 
   deliver(message: JsonRpcMessage): boolean {
     if (isResponse(message)) {
-      this.finished = true;
+      this.finish();
       let status: number | undefined;
       if (message.error) {
         // 2026-07-28: a missing resource is invalid params, not the older -32002.
@@ -153,7 +162,14 @@ class Exchange implements MuxClient, Parked {
     }
     this.queued.clear();
     const token = randomBytes(24).toString('base64url');
-    this.router.park(token, this, INPUT_WAIT_MS);
+    try {
+      this.router.park(token, this, INPUT_WAIT_MS);
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e;
+      this.close();
+      sink.finish(errorResponse(this.requestId, e.code, e.message));
+      return;
+    }
     sink.finish({ jsonrpc: '2.0', id: this.requestId, result: { resultType: 'input_required', inputRequests, requestState: token } });
   }
 
@@ -173,7 +189,7 @@ class Exchange implements MuxClient, Parked {
 
   close(): void {
     if (!this.finished) this.mux.detach(this);
-    this.finished = true;
+    this.finish();
   }
 }
 
@@ -261,7 +277,14 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
     );
     return;
   }
-  const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools);
+  let release: () => void;
+  try {
+    release = deps.budget?.take(user) ?? (() => {});
+  } catch (e) {
+    if (!(e instanceof LimitError)) throw e;
+    return sink.finish(errorResponse(message.id, e.code, e.message));
+  }
+  const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools, release);
   mux.attach(exchange);
   exchange.bind(sink, message.id, wantsLogs);
   mux.request(exchange, message);

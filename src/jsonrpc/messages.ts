@@ -22,6 +22,8 @@ export const ErrorCode = {
   /** SDK: request timed out; also "session not found" on the HTTP transport. */
   RequestTimeout: -32001,
   SessionNotFound: -32001,
+  /** Ours: a per-person limit was reached (the message names the setting). */
+  LimitReached: -32099,
 } as const;
 
 export function isRequest(m: JsonRpcMessage): m is JsonRpcRequest {

@@ -1,6 +1,8 @@
 // Finds sessions by their Mcp-Session-Id, and closes the ones nobody used for a while.
 import type { Logger } from '../logging/logger.ts';
 import { Session, type SessionInit } from './session.ts';
+import type { LimitsConfig } from '../config/schema.ts';
+import { LimitError } from './limits.ts';
 
 export interface SessionRouterOptions {
   /** A session idle this long (no open request or stream) is closed; its next request gets 404. */
@@ -8,6 +10,8 @@ export interface SessionRouterOptions {
   logger: Logger;
   /** Called after a session closed, for any reason (pool release). */
   onclosed?: (session: Session) => void;
+  /** Per-person limits (open sessions, parked calls); default none. */
+  limits?: () => LimitsConfig;
 }
 
 const KEEPALIVE_MS = 20_000;
@@ -32,7 +36,17 @@ export class SessionRouter {
 
   get size(): number { return this.sessions.size; }
 
+  /** Throws LimitError when `user` may not open another session. */
+  assertRoom(user: string): void {
+    const max = this.options.limits?.().sessionsPerPerson;
+    if (max === undefined) return;
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.user === user) n++;
+    if (n >= max) throw new LimitError('sessionsPerPerson', max);
+  }
+
   create(init: SessionInit): Session {
+    this.assertRoom(init.user);
     const session = new Session(init);
     this.sessions.set(session.id, session);
     return session;
@@ -63,8 +77,14 @@ export class SessionRouter {
 
   list(): Session[] { return [...this.sessions.values()]; }
 
-  /** Keeps `item` under an unguessable token until taken back or `ttlMs` passes. */
+  /** Keeps `item` under an unguessable token until taken back or `ttlMs` passes; throws LimitError when its person has too many parked. */
   park(token: string, item: Parked, ttlMs: number): void {
+    const max = this.options.limits?.().parkedPerPerson;
+    if (max !== undefined) {
+      let n = 0;
+      for (const p of this.parked.values()) if (p.item.user === item.user) n++;
+      if (n >= max) throw new LimitError('parkedPerPerson', max);
+    }
     this.parked.set(token, { item, expiresAt: Date.now() + ttlMs });
   }
 

@@ -9,6 +9,7 @@ import type { Multiplexer, MuxClient } from '../upstream/multiplexer.ts';
 import type { ResponseSink } from './response-sink.ts';
 import { appendLocalTools, findLocalTool, type LocalTool } from './local-tools.ts';
 import { CLIENT_CAPABILITY_OF } from './protocol.ts';
+import type { RequestBudget } from './limits.ts';
 
 /** What happened on a finished call, for the activity feed. */
 export interface ActivityRecord {
@@ -36,6 +37,8 @@ export interface SessionInit {
   onactivity?: (record: ActivityRecord) => void;
   /** Tools the gateway adds for this user (reconfigure). */
   localTools?: LocalTool[];
+  /** Counts this person's requests in flight against their limit; default no limit. */
+  budget?: RequestBudget;
 }
 
 /** 128 random bits in base64url: visible ASCII as the spec requires, unguessable. */
@@ -60,6 +63,7 @@ export class Session implements MuxClient {
   private stream?: ResponseSink;
   private readonly onactivity?: (record: ActivityRecord) => void;
   private readonly localTools: LocalTool[];
+  private readonly budget?: RequestBudget;
 
   constructor(init: SessionInit) {
     this.id = init.id ?? newSessionId();
@@ -71,6 +75,7 @@ export class Session implements MuxClient {
     this.mux = init.mux;
     this.onactivity = init.onactivity;
     this.localTools = init.localTools ?? [];
+    this.budget = init.budget;
     this.mux.attach(this);
   }
 
@@ -95,6 +100,14 @@ export class Session implements MuxClient {
         return;
       }
     }
+    let release = () => {};
+    if (this.budget) {
+      try {
+        release = this.budget.take(this.user);
+      } catch (e) {
+        return sink.finish({ jsonrpc: '2.0', id, error: { code: ErrorCode.LimitReached, message: (e as Error).message } });
+      }
+    }
     sink.requestId = id;
     sink.method = message.method;
     if (TRACKED.has(message.method) && this.onactivity) {
@@ -104,6 +117,7 @@ export class Session implements MuxClient {
     }
     this.posts.set(id, sink);
     sink.onclose = () => {
+      release();
       // Spec: a dropped connection is not a cancellation; the late answer is dropped.
       if (this.posts.get(id) === sink) this.posts.delete(id);
     };

@@ -8,6 +8,8 @@ import { HttpUpstream } from './http-upstream.ts';
 import { childEnvironment } from './command.ts';
 import type { ChildRegistry } from './child-registry.ts';
 import type { Upstream } from './upstream.ts';
+import type { LimitsConfig } from '../config/schema.ts';
+import { LimitError } from '../sessions/limits.ts';
 
 export const UPSTREAM_PROTOCOL_VERSION = '2025-11-25';
 
@@ -24,6 +26,8 @@ export interface PoolOptions {
   /** The user's own environment for a server (their `userEnv` values). */
   userEnv?: (server: string, user: string) => Promise<Record<string, string>> | Record<string, string>;
   env?: NodeJS.ProcessEnv;
+  /** Per-person limits (child processes); default none. */
+  limits?: () => LimitsConfig;
 }
 
 export interface UpstreamInfo {
@@ -39,7 +43,15 @@ export interface UpstreamInfo {
   stderrBytes: number;
 }
 
-interface Entry { key: string; server: string; user?: string; mux: Multiplexer; idleSince?: number }
+interface Entry {
+  key: string;
+  server: string;
+  user?: string;
+  mux: Multiplexer;
+  /** It runs a child process of its own (stdio, not shared): counted against its person's limit. */
+  child: boolean;
+  idleSince?: number;
+}
 
 export class UpstreamPool {
   private entries = new Map<string, Entry>();
@@ -90,6 +102,7 @@ export class UpstreamPool {
     let entry = this.entries.get(key);
     if (!entry) {
       const config = this.servers[server]!;
+      if (isStdioServer(config) && config.isolation !== 'shared') this.assertRoom(user);
       const logger = this.options.logger.child({ server, user });
       const mux = new Multiplexer({
         createUpstream: () => this.createUpstream(server, config, user, logger),
@@ -104,7 +117,7 @@ export class UpstreamPool {
         this.asksClients.add(server);
         logger.info('the server asks clients questions (sampling, elicitation or roots): each new session gets its own process from now on');
       };
-      entry = { key, server, user: key.includes('\u0000shared') ? undefined : user, mux };
+      entry = { key, server, user: key.includes('\u0000shared') ? undefined : user, mux, child: isStdioServer(config) && config.isolation !== 'shared' };
       const e = entry;
       mux.onidle = () => {
         // A per-session upstream belongs to its one session: stop it with the session.
@@ -115,6 +128,15 @@ export class UpstreamPool {
     }
     entry.idleSince = undefined;
     return entry.mux;
+  }
+
+  /** Throws LimitError when `user` may not have another child process. */
+  private assertRoom(user: string): void {
+    const max = this.options.limits?.().processesPerPerson;
+    if (max === undefined) return;
+    let n = 0;
+    for (const e of this.entries.values()) if (e.user === user && e.child) n++;
+    if (n >= max) throw new LimitError('processesPerPerson', max);
   }
 
   private createUpstream(server: string, config: ServerConfig, user: string, logger: Logger): Upstream {
