@@ -125,6 +125,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       idleMs: g.childIdleSeconds * 1000,
       requestTimeoutMs: g.requestTimeoutSeconds * 1000,
       startTimeoutMs: g.startTimeoutSeconds * 1000,
+      maxMessageBytes: g.maxMessageBytes,
       stderrBytes: g.stderrBytes,
       userEnv: (server, user) => {
         const config = this.config.mcpServers[server];
@@ -134,7 +135,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       env: options.env,
       limits: () => this.config.gateway.limits,
     });
-    this.sessions = new SessionRouter({ idleMs: g.sessionIdleSeconds * 1000, logger: this.logger.child({ component: 'sessions' }), limits: () => this.config.gateway.limits });
+    this.sessions = new SessionRouter({
+      idleMs: g.sessionIdleSeconds * 1000, logger: this.logger.child({ component: 'sessions' }), limits: () => this.config.gateway.limits,
+      replay: { bytes: g.replayBufferBytes, windowMs: g.resumeWindowSeconds * 1000 },
+    });
     this.budget = new RequestBudget(() => this.config.gateway.limits);
   }
 
@@ -172,6 +176,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       localTools: (server, user) => this.signIn?.localTools(server, user) ?? [],
       maxBodyBytes: this.config.gateway.maxBodyBytes,
       budget: this.budget,
+      slowClientMs: this.config.gateway.slowClientSeconds * 1000,
       logger: this.logger.child({ component: 'mcp' }),
       onactivity: (r) => this.emit('activity', r),
     });

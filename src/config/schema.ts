@@ -88,6 +88,16 @@ export const GatewayConfig = z.object({
   publicUrl: z.url().nullable().default(null),
   /** Largest request body accepted, in bytes; default 4 MiB. */
   maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+  /**
+   * Largest message a server may send, in bytes; default 16 MiB. A larger answer fails its call
+   * with an error naming this setting. Each message in flight costs the gateway a few times its size.
+   */
+  maxMessageBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+  /**
+   * A client that takes none of the data waiting for it this long is disconnected; default 30 s.
+   * While a client is that slow, the process serving it is not read from (its own traffic waits).
+   */
+  slowClientSeconds: z.number().int().positive().default(30),
   /** A session nobody used for this long is closed; default 30 minutes. */
   sessionIdleSeconds: z.number().int().positive().default(30 * 60),
   /** A child no session used for this long is stopped; default 10 minutes. */
@@ -100,6 +110,13 @@ export const GatewayConfig = z.object({
   allowedOrigins: z.array(z.string()).default([]),
   /** Bytes of each child's stderr kept for the UI; default 64 KiB. */
   stderrBytes: z.number().int().min(1024).default(64 * 1024),
+  /**
+   * A client whose stream dropped (a tunnel cut it) can take it up again with Last-Event-ID this
+   * long after; default 60 s. Each session keeps its recent events for that (replayBufferBytes).
+   */
+  resumeWindowSeconds: z.number().int().positive().default(60),
+  /** Bytes of recent stream events kept per session for resuming; default 1 MiB. */
+  replayBufferBytes: z.number().int().min(16 * 1024).default(1024 * 1024),
   /** Per-person limits. */
   limits: LimitsConfig.default(LimitsConfig.parse({})),
 }).strict();

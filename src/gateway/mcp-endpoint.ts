@@ -44,6 +44,8 @@ export interface McpEndpointDeps {
   localTools?: LocalTools;
   /** Each person's requests in flight, against their limit. */
   budget?: RequestBudget;
+  /** A client that takes nothing of what waits for it this long is disconnected. */
+  slowClientMs?: number;
 }
 
 export type McpHandler = (req: IncomingMessage, res: ServerResponse, server: string) => Promise<void>;
@@ -151,7 +153,7 @@ async function post(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResp
 
   const session = findSession(deps, req, server, identity, isRequest(message) ? message.id : undefined);
   if (isRequest(message)) {
-    session.request(message, new ResponseSink(res, accepts));
+    session.request(message, new ResponseSink(res, accepts, { slowClientMs: deps.slowClientMs }));
   } else {
     if (isNotification(message)) session.notify(message);
     else session.respond(message);
@@ -186,7 +188,7 @@ async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: st
     clientInfo: params.clientInfo as Record<string, unknown> | undefined,
     capabilities: params.capabilities as Record<string, unknown> | undefined,
   });
-  const sink = new ResponseSink(res, accepts, { 'mcp-session-id': session.id });
+  const sink = new ResponseSink(res, accepts, { headers: { 'mcp-session-id': session.id } });
   sink.finish({ jsonrpc: '2.0', id: message.id, result: { ...init, protocolVersion: version } });
 }
 
@@ -197,8 +199,8 @@ function get(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, s
   }
   checkVersionHeader(req);
   const session = findSession(deps, req, server, identity);
-  const sink = new ResponseSink(res, { json: false, sse: true }, { 'mcp-session-id': session.id });
-  if (!session.openStream(sink)) throw new GatewayError(409, ErrorCode.InvalidRequest, 'Conflict: only one GET stream is allowed per session');
+  const sink = new ResponseSink(res, { json: false, sse: true }, { headers: { 'mcp-session-id': session.id }, slowClientMs: deps.slowClientMs });
+  if (!session.openStream(sink, header(req, 'last-event-id'))) throw new GatewayError(409, ErrorCode.InvalidRequest, 'Conflict: only one GET stream is allowed per session');
 }
 
 function del(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, server: string, identity: Identity): void {

@@ -129,7 +129,7 @@ class Exchange implements MuxClient, Parked {
       message.id = this.requestId;
       const sink = this.sink;
       this.sink = undefined;
-      if (sink) sink.finish(message, status);
+      if (sink) sink.finish(message, { status });
       else this.finalResponse = message;
       this.mux.detach(this);
       return true;
@@ -266,11 +266,11 @@ function discover(res: ServerResponse, message: JsonRpcRequest, init: Initialize
 function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: ServerResponse, message: JsonRpcRequest, user: string, accepts: Accepts, serverInfo: unknown): void {
   const meta = metaOf(message)!;
   const wantsLogs = meta[META.logLevel] !== undefined;
-  const sink = new ResponseSink(res, accepts);
+  const sink = new ResponseSink(res, accepts, { slowClientMs: deps.slowClientMs });
   const localTools = deps.localTools?.(server, user) ?? [];
   const local = message.method === 'tools/call' ? findLocalTool(message.params, localTools) : undefined;
   if (local) {
-    const sink = new ResponseSink(res, accepts);
+    const sink = new ResponseSink(res, accepts, { slowClientMs: deps.slowClientMs });
     local.call((message.params?.arguments ?? {}) as Record<string, unknown>).then(
       (result) => sink.finish({ jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', ...result } }),
       (e: Error) => sink.finish({ jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', content: [{ type: 'text', text: e.message }], isError: true } }),
@@ -297,5 +297,5 @@ function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequ
   if (!(parked instanceof Exchange)) {
     throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
   }
-  parked.resume(message.params!, new ResponseSink(res, accepts), message.id, metaOf(message)![META.logLevel] !== undefined);
+  parked.resume(message.params!, new ResponseSink(res, accepts, { slowClientMs: deps.slowClientMs }), message.id, metaOf(message)![META.logLevel] !== undefined);
 }

@@ -1,6 +1,6 @@
 // Finds sessions by their Mcp-Session-Id, and closes the ones nobody used for a while.
 import type { Logger } from '../logging/logger.ts';
-import { Session, type SessionInit } from './session.ts';
+import { Session, type ReplayOptions, type SessionInit } from './session.ts';
 import type { LimitsConfig } from '../config/schema.ts';
 import { LimitError } from './limits.ts';
 
@@ -12,9 +12,10 @@ export interface SessionRouterOptions {
   onclosed?: (session: Session) => void;
   /** Per-person limits (open sessions, parked calls); default none. */
   limits?: () => LimitsConfig;
+  /** How dropped streams can be taken up again; default 1 MiB and 60 s per session. */
+  replay?: ReplayOptions;
 }
 
-const KEEPALIVE_MS = 20_000;
 
 /** Something waiting between two HTTP requests of a stateless client (an input_required round). */
 export interface Parked {
@@ -27,10 +28,9 @@ export class SessionRouter {
   private sessions = new Map<string, Session>();
   private parked = new Map<string, { item: Parked; expiresAt: number }>();
   private sweeper: NodeJS.Timeout;
-  private lastKeepAlive = Date.now();
 
   constructor(private readonly options: SessionRouterOptions) {
-    this.sweeper = setInterval(() => this.sweep(), Math.max(200, Math.min(options.idleMs / 4, 5_000)));
+    this.sweeper = setInterval(() => this.sweep(), Math.max(200, Math.min(options.idleMs / 4, 2_000)));
     this.sweeper.unref();
   }
 
@@ -47,7 +47,7 @@ export class SessionRouter {
 
   create(init: SessionInit): Session {
     this.assertRoom(init.user);
-    const session = new Session(init);
+    const session = new Session({ replay: this.options.replay, ...init });
     this.sessions.set(session.id, session);
     return session;
   }
@@ -101,8 +101,6 @@ export class SessionRouter {
 
   private sweep(): void {
     const now = Date.now();
-    const keepAlive = now - this.lastKeepAlive >= KEEPALIVE_MS;
-    if (keepAlive) this.lastKeepAlive = now;
     for (const [token, p] of this.parked) {
       if (p.expiresAt <= now) {
         this.parked.delete(token);
@@ -110,7 +108,7 @@ export class SessionRouter {
       }
     }
     for (const s of [...this.sessions.values()]) {
-      if (keepAlive) s.keepAlive();
+      s.tick(now);
       if (!s.busy && now - s.lastActive >= this.options.idleMs) this.close(s, 'the session expired');
     }
   }

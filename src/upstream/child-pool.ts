@@ -22,6 +22,8 @@ export interface PoolOptions {
   requestTimeoutMs: number;
   /** From spawn to the initialize result (bounded by the request timeout). */
   startTimeoutMs?: number;
+  /** Longest message a server may send; also the input backlog a server may leave unread. Default 16 MiB. */
+  maxMessageBytes?: number;
   stderrBytes: number;
   /** The user's own environment for a server (their `userEnv` values). */
   userEnv?: (server: string, user: string) => Promise<Record<string, string>> | Record<string, string>;
@@ -111,6 +113,7 @@ export class UpstreamPool {
         clientInfo: this.options.clientInfo,
         requestTimeoutMs: this.options.requestTimeoutMs,
         startTimeoutMs: this.options.startTimeoutMs,
+        maxBacklogBytes: this.options.maxMessageBytes,
       });
       mux.onserverrequest = () => {
         if (!isStdioServer(config) || config.isolation !== 'auto' || this.asksClients.has(server)) return;
@@ -148,7 +151,7 @@ export class UpstreamPool {
     const personal = userEnv && config.isolation !== 'shared' && config.userEnv.length > 0;
     return new StdioChild({
       command: config.command, args: config.args, env: base, cwd: config.cwd,
-      stderrBytes: this.options.stderrBytes, logger, registry: this.options.registry,
+      stderrBytes: this.options.stderrBytes, logger, registry: this.options.registry, maxMessageBytes: this.options.maxMessageBytes,
       // The user's values are looked up at each start, so a change applies on the next restart.
       extraEnv: personal ? () => userEnv(server, user) : undefined,
     });

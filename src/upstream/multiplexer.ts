@@ -40,6 +40,8 @@ export interface MultiplexerOptions {
   requestTimeoutMs: number;
   /** From spawn to the initialize result; default the request timeout. */
   startTimeoutMs?: number;
+  /** Bytes written to the server and not read by it beyond which new requests are refused; default 16 MiB. */
+  maxBacklogBytes?: number;
 }
 
 export type MuxState = RunnerState;
@@ -63,6 +65,8 @@ export class Multiplexer {
   private readonly clients = new Map<MuxClient, Attached>();
   private readonly table = new RequestTable<Attached>();
   private readonly serverRequests = new ServerRequestTable<Attached>();
+  /** Streams of each session that hold more than they can pass on (the upstream is paused while any do). */
+  private readonly congested = new Map<MuxClient, number>();
   /** Last time a session attached, sent or received something; for idle reaping. */
   lastActive = Date.now();
   /** Called when the last session detaches. */
@@ -108,6 +112,7 @@ export class Multiplexer {
     const a = this.clients.get(client);
     if (!a) return;
     this.clients.delete(client);
+    if (this.congested.delete(client)) this.runner.setPaused(this.congested.size > 0);
     for (const entry of this.table.entries(a)) {
       this.table.remove(entry);
       if (entry.upstreamId !== undefined) this.cancelUpstream(entry.upstreamId, 'the client session ended');
@@ -130,6 +135,11 @@ export class Multiplexer {
     if (!a) return void client.deliver(errorResponse(message.id, ErrorCode.InternalError, 'session is not attached'), message.id);
     this.lastActive = Date.now();
     if ((message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') && !onResult && this.subscription(a, message)) return;
+    const backlog = this.runner.backlog;
+    if (backlog > (this.options.maxBacklogBytes ?? 16 * 1024 * 1024)) {
+      const error = errorResponse(message.id, ErrorCode.InternalError, `the server is not reading its input (${(backlog / 1024 / 1024).toFixed(1)} MB are waiting for it); try again later`);
+      return void (onResult ? onResult(error) : client.deliver(error, message.id));
+    }
     if (this.state === 'ready') {
       if (!this.table.forward(a, message, onResult)) return this.duplicate(a, message.id);
       this.runner.send(message);
@@ -177,6 +187,18 @@ export class Multiplexer {
     for (const uri of subscribedUris(this.clients.values())) {
       this.runner.internalRequest('resources/subscribe', { uri }, this.options.requestTimeoutMs).catch((e: Error) => this.options.logger.warn({ err: e.message }, 'subscribing the restarted server again failed'));
     }
+  }
+
+  /**
+   * A stream of `client` began (+1) or stopped (-1) holding more than its client takes: while any
+   * stream of any session is congested, the upstream is not read from (DESIGN §5, STYLE 15).
+   */
+  congestion(client: MuxClient, change: 1 | -1): void {
+    if (!this.clients.has(client)) return;
+    const n = (this.congested.get(client) ?? 0) + change;
+    if (n > 0) this.congested.set(client, n);
+    else this.congested.delete(client);
+    this.runner.setPaused(this.congested.size > 0);
   }
 
   /**

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Logger } from '../logging/logger.ts';
-import type { JsonRpcMessage } from '../jsonrpc/messages.ts';
+import { ErrorCode, errorResponse, nestedDeeperThan, type JsonRpcMessage } from '../jsonrpc/messages.ts';
 import { StderrLog, type Upstream, type UpstreamExit } from './upstream.ts';
 import { resolveCommand } from './command.ts';
 
@@ -21,7 +21,12 @@ export interface StdioChildOptions {
   registry?: { added(pid: number): void; removed(pid: number): void };
   /** Grace after closing stdin before SIGTERM, and after SIGTERM before SIGKILL; default 2 s each. */
   killGraceMs?: number;
+  /** Longest line (message) the server may write; a longer one is dropped as it arrives. Default 16 MiB. */
+  maxMessageBytes?: number;
 }
+
+/** How much of the start and end of a dropped line is kept, to find its id. */
+const KEEP = 512;
 
 const SETPRIV = '/usr/bin/setpriv';
 let setprivWorks: boolean | undefined;
@@ -43,6 +48,8 @@ export class StdioChild implements Upstream {
   private child?: ChildProcess;
   private parts: string[] = [];
   private partsLength = 0;
+  /** Set while the rest of an over-long line is skipped: its start, its last characters, its length. */
+  private dropping?: { head: string; tail: string; length: number };
   private closing = false;
   private exited?: Promise<void>;
   private closed?: Promise<void>;
@@ -95,26 +102,65 @@ export class StdioChild implements Upstream {
   private onData(chunk: string): void {
     // Only the new chunk is searched for line ends; earlier parts of a long line wait in `parts`
     // (appending to one string would copy a multi-megabyte result once per 64 KiB chunk).
+    const limit = this.options.maxMessageBytes ?? 16 * 1024 * 1024;
     let start = 0;
     let nl = chunk.indexOf('\n');
     while (nl !== -1) {
       const piece = chunk.slice(start, nl);
-      const line = (this.parts.length ? this.parts.join('') + piece : piece).trim();
-      this.parts = [];
-      this.partsLength = 0;
-      if (line) this.onLine(line);
+      if (this.dropping) this.endDrop(piece);
+      else if (this.partsLength + piece.length > limit) this.drop(piece).endDrop('');
+      else {
+        const line = (this.parts.length ? this.parts.join('') + piece : piece).trim();
+        this.parts = [];
+        this.partsLength = 0;
+        if (line) this.onLine(line);
+      }
       start = nl + 1;
       nl = chunk.indexOf('\n', start);
     }
-    if (start < chunk.length) {
-      this.parts.push(chunk.slice(start));
-      this.partsLength += chunk.length - start;
-      if (this.partsLength > 64 * 1024 * 1024) {
-        this.onerror?.(new Error('the server wrote over 64 MiB without a newline; dropped'));
-        this.parts = [];
-        this.partsLength = 0;
-      }
+    if (start >= chunk.length) return;
+    const rest = chunk.slice(start);
+    if (this.dropping) {
+      this.dropping.tail = (this.dropping.tail + rest).slice(-KEEP);
+      this.dropping.length += rest.length;
+    } else if (this.partsLength + rest.length > limit) this.drop(rest);
+    else {
+      this.parts.push(rest);
+      this.partsLength += rest.length;
     }
+  }
+
+  /** Starts skipping the line under way: what was kept of it is let go, its ends remembered. */
+  private drop(piece: string): this {
+    const sofar = this.parts.join('') + piece;
+    this.dropping = { head: sofar.slice(0, KEEP), tail: sofar.slice(-KEEP), length: sofar.length };
+    this.parts = [];
+    this.partsLength = 0;
+    return this;
+  }
+
+  /** The over-long line ended: its call fails with a clear error (or the server's own request is refused). */
+  private endDrop(piece: string): void {
+    const d = this.dropping!;
+    this.dropping = undefined;
+    const tail = (d.tail + piece).slice(-KEEP);
+    const limit = this.options.maxMessageBytes ?? 16 * 1024 * 1024;
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    const why = `the server sent a message of ${mb(d.length + piece.length)}, over the limit of ${mb(limit)} (gateway.maxMessageBytes); it was dropped`;
+    this.options.logger.warn({ bytes: d.length + piece.length, limit }, 'a message from the server was too large and was dropped');
+    this.tooBig(d.head, tail, why);
+  }
+
+  /**
+   * A message that cannot be forwarded (too large, nested too deep): found by the top-level id the
+   * SDKs write last (or first), its call fails; a request of the server's is refused.
+   */
+  private tooBig(head: string, tail: string, why: string): void {
+    const id = /"id"\s*:\s*(\d+)\s*\}\s*$/.exec(tail)?.[1] ?? /^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*(\d+)\s*,/.exec(head)?.[1];
+    const kind = /"(method|result|error)"\s*:/.exec(head)?.[1];
+    if (id === undefined) return this.onerror?.(new Error(why));
+    if (kind === 'method') this.send(errorResponse(Number(id), ErrorCode.InvalidRequest, why));
+    else this.onmessage?.(errorResponse(Number(id), ErrorCode.InternalError, why));
   }
 
   private onLine(line: string): void {
@@ -126,8 +172,15 @@ export class StdioChild implements Upstream {
       this.stderr.append(Buffer.from(`[stdout] ${line.slice(0, 500)}\n`));
       return;
     }
-    if (message && typeof message === 'object') this.onmessage?.(message as JsonRpcMessage);
+    if (!message || typeof message !== 'object') return;
+    if (nestedDeeperThan(message)) return this.tooBig(line.slice(0, KEEP), line.slice(-KEEP), 'the server sent a message nested too deep to forward; it was dropped');
+    this.onmessage?.(message as JsonRpcMessage);
   }
+
+  pause(): void { this.child?.stdout?.pause(); }
+  resume(): void { this.child?.stdout?.resume(); }
+
+  get backlog(): number { return this.child?.stdin?.writableLength ?? 0; }
 
   send(message: JsonRpcMessage): void {
     const stdin = this.child?.stdin;

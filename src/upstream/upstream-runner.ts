@@ -78,6 +78,7 @@ export class UpstreamRunner {
   private lastFailure?: string;
   private everReady = false;
   private lastStderr?: StderrLog;
+  private paused = false;
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -130,6 +131,7 @@ export class UpstreamRunner {
       this.init = response.result as InitializeResult;
       run.upstream.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       this.state = 'ready';
+      if (this.paused) run.upstream.pause?.();
       options.logger.info({ pid: run.upstream.pid, protocolVersion: this.init.protocolVersion, ms: Date.now() - run.startedAt }, 'server started');
       const restarted = this.everReady;
       this.everReady = true;
@@ -226,6 +228,18 @@ export class UpstreamRunner {
     const run = this.run;
     if (run && run.ended === undefined && this.state === 'ready') run.upstream.send(message);
   }
+
+  /** Stops (or starts again) reading the server's messages: a client is not taking what it sent. */
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    const upstream = this.state === 'ready' ? this.run?.upstream : undefined;
+    if (paused) upstream?.pause?.();
+    else upstream?.resume?.();
+  }
+
+  /** Bytes written to the server that it has not read yet. */
+  get backlog(): number { return this.run?.upstream.backlog ?? 0; }
 
   /**
    * Ends the current run, whatever it is doing (a user's env changed; the server's settings did);

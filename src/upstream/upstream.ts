@@ -29,6 +29,11 @@ export interface Upstream {
   readonly pid?: number;
   /** The recent stderr of a child, for the UI and for crash messages. */
   readonly stderr?: StderrLog;
+  /** Stops reading the server's messages until `resume` (a client is not taking what it sent). */
+  pause?(): void;
+  resume?(): void;
+  /** Bytes written to the server that it has not read yet. */
+  readonly backlog?: number;
 }
 
 /** A bounded log of a child's stderr: keeps the last `limit` bytes, counts what it dropped. */
