@@ -182,6 +182,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     });
     this.server = createGatewayServer({
       mcp,
+      readTimeoutMs: this.config.gateway.requestReadSeconds * 1000,
       health: () => ({ sessions: this.sessions.size, upstreams: this.pool.list().length }),
       fallback: (req, res) => {
         // DNS rebinding: sign-in pages and OAuth endpoints answer only our own hosts.

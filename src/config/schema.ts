@@ -86,6 +86,8 @@ export const GatewayConfig = z.object({
   host: z.string().default('127.0.0.1'),
   /** The URL people use, when not the tunnel's (a reverse proxy in front); default none. */
   publicUrl: z.url().nullable().default(null),
+  /** A client must send a request's headers and body within this long, or the connection is cut; default 30 s. */
+  requestReadSeconds: z.number().int().positive().default(30),
   /** Largest request body accepted, in bytes; default 4 MiB. */
   maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
   /**

@@ -11,12 +11,21 @@ export interface GatewayServerOptions {
   health: () => Record<string, unknown>;
   /** Requests that are not MCP endpoints (later: OAuth, login pages); default 404. */
   fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** A client must send a request's headers and body within this long; default 30 s. */
+  readTimeoutMs?: number;
 }
 
 const MCP_PATH = /^\/servers\/([^/]+)\/mcp\/?$/;
 
 export function createGatewayServer(options: GatewayServerOptions): http.Server {
-  const server = http.createServer((req, res) => {
+  const readTimeoutMs = options.readTimeoutMs ?? 30_000;
+  const server = http.createServer({
+    // DESIGN §5: headers and bodies are bounded in time as well as size (a trickling body, a
+    // declared length never sent, headers that never end). Checked every second.
+    requestTimeout: readTimeoutMs,
+    headersTimeout: readTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, readTimeoutMs),
+  }, (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -37,8 +46,6 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
     sendJsonRpcError(res, 404, null, -32600, `nothing at ${path}`);
   });
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
