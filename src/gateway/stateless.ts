@@ -14,15 +14,14 @@ import type { Multiplexer, MuxClient, InitializeResult } from '../upstream/multi
 import type { Parked, SessionRouter } from '../sessions/session-router.ts';
 import { appendLocalTools, findLocalTool, type LocalTool } from '../sessions/local-tools.ts';
 import { GatewayError, sendJsonRpcError } from './http-errors.ts';
+import { Exchange, MRTR_METHODS, ModernError } from './exchange.ts';
+import { listen } from './listen.ts';
 import type { Identity, McpEndpointDeps } from './mcp-endpoint.ts';
 
-/** 2026-07-28 error codes. */
-export const ModernError = { HeaderMismatch: -32020, MissingClientCapability: -32021, UnsupportedVersion: -32022 } as const;
+export { ModernError } from './exchange.ts';
 
 /** Methods of the session revisions that 2026-07-28 removed: 404 + method not found. */
 const REMOVED = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
-/** Results the revision requires cache hints on. */
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
 /** Requests whose Mcp-Name header must name their target, and the param that holds it. */
 const NAMED: Record<string, string> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
@@ -39,158 +38,6 @@ function decodeHeaderValue(v: string): string {
 
 function mismatch(id: JsonRpcId | null, what: string): GatewayError {
   return new GatewayError(400, ModernError.HeaderMismatch, `Header mismatch: ${what}`, { id, data: { mismatch: what } });
-}
-
-let exchanges = 0;
-
-/** Requests that may answer input_required. */
-const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
-/** How long a call waits for the client to come back with the input it asked for. */
-const INPUT_WAIT_MS = 5 * 60_000;
-
-interface InputRequest { upstreamId: number; method: string; params: unknown }
-
-/**
- * One call's exchange with the upstream, attached while it is open. When the (older) server
- * asks the client something mid-call, the call is parked, the client gets an input_required
- * result (SEP-2322), and its retry carrying the answers resumes the same upstream call.
- */
-class Exchange implements MuxClient, Parked {
-  readonly id = `x${++exchanges}`;
-  private sink?: ResponseSink;
-  private queued = new Map<string, InputRequest>();
-  private asked = new Map<string, InputRequest>();
-  private flushing = false;
-  private finished = false;
-
-  /** The final response that came while the call was parked, for the client's retry. */
-  private finalResponse?: JsonRpcMessage;
-
-  constructor(
-    readonly user: string,
-    readonly server: string,
-    private readonly mux: Multiplexer,
-    private readonly router: SessionRouter,
-    readonly method: string,
-    private readonly capabilities: Record<string, unknown>,
-    private wantsLogs: boolean,
-    private readonly serverInfo: unknown,
-    private requestId: JsonRpcId,
-    private readonly localTools: LocalTool[] = [],
-    /** Gives back this call's place in its person's requests in flight. */
-    private readonly release: () => void = () => {},
-  ) {}
-
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.release();
-  }
-
-  /** Binds the HTTP exchange whose response this call's outcome goes to. */
-  bind(sink: ResponseSink, requestId: JsonRpcId, wantsLogs: boolean): void {
-    this.sink = sink;
-    this.requestId = requestId;
-    this.wantsLogs = wantsLogs;
-    // Closing the stream is how a 2026-07-28 client cancels; detaching cancels upstream.
-    sink.onclose = () => { if (this.sink === sink) this.close(); };
-    if (this.finalResponse) {
-      // The server finished (or failed) while the client was away: that is the answer.
-      const message = this.finalResponse;
-      this.finalResponse = undefined;
-      this.sink = undefined;
-      if ('id' in message) message.id = requestId;
-      sink.finish(message);
-      return;
-    }
-    if (this.queued.size) this.askForInput();
-  }
-
-  deliver(message: JsonRpcMessage): boolean {
-    if (isResponse(message)) {
-      this.finish();
-      let status: number | undefined;
-      if (message.error) {
-        // 2026-07-28: a missing resource is invalid params, not the older -32002.
-        if (message.error.code === -32002 && this.method === 'resources/read') message.error = { ...message.error, code: ErrorCode.InvalidParams };
-        // 2026-07-28: an unknown method is 404 as well as -32601.
-        if (message.error.code === ErrorCode.MethodNotFound) status = 404;
-      } else {
-        if (this.method === 'tools/list' && this.localTools.length) appendLocalTools(message.result, this.localTools);
-        const result: Record<string, unknown> = { resultType: 'complete', ...(message.result as Record<string, unknown>) };
-        if (CACHEABLE.has(this.method)) {
-          result.ttlMs ??= 0;
-          result.cacheScope ??= 'private';
-        }
-        const meta = (result._meta as Record<string, unknown> | undefined) ?? {};
-        if (meta[META.serverInfo] === undefined) result._meta = { ...meta, [META.serverInfo]: this.serverInfo };
-        message.result = result;
-      }
-      message.id = this.requestId;
-      const sink = this.sink;
-      this.sink = undefined;
-      if (sink) sink.finish(message, { status });
-      else this.finalResponse = message;
-      this.mux.detach(this);
-      return true;
-    }
-    if (isRequest(message)) {
-      const kind = CLIENT_CAPABILITY_OF[message.method];
-      // Only what the client declared on this request may be asked of it; else the server gets an error.
-      if (!kind || !MRTR_METHODS.has(this.method) || this.capabilities[kind] === undefined) return false;
-      this.queued.set(`input-${message.id}`, { upstreamId: message.id as number, method: message.method, params: message.params ?? {} });
-      if (this.sink && !this.flushing) {
-        // Let requests sent together go out in one input_required result.
-        this.flushing = true;
-        setImmediate(() => { this.flushing = false; if (this.sink && this.queued.size) this.askForInput(); });
-      }
-      return true;
-    }
-    if (!this.sink) return true;
-    if (message.method === 'notifications/message' && !this.wantsLogs) return true;
-    if (message.method === 'notifications/progress' || message.method === 'notifications/message') this.sink.write(message);
-    return true;
-  }
-
-  private askForInput(): void {
-    const sink = this.sink!;
-    this.sink = undefined;
-    const inputRequests: Record<string, unknown> = {};
-    for (const [key, r] of this.queued) {
-      inputRequests[key] = { method: r.method, params: r.params };
-      this.asked.set(key, r);
-    }
-    this.queued.clear();
-    const token = randomBytes(24).toString('base64url');
-    try {
-      this.router.park(token, this, INPUT_WAIT_MS);
-    } catch (e) {
-      if (!(e instanceof LimitError)) throw e;
-      this.close();
-      sink.finish(errorResponse(this.requestId, e.code, e.message));
-      return;
-    }
-    sink.finish({ jsonrpc: '2.0', id: this.requestId, result: { resultType: 'input_required', inputRequests, requestState: token } });
-  }
-
-  /** The client's retry: answers go to the server; what it left unanswered is asked again. */
-  resume(params: Record<string, unknown>, sink: ResponseSink, requestId: JsonRpcId, wantsLogs: boolean): void {
-    const responses = (params.inputResponses ?? {}) as Record<string, unknown>;
-    for (const [key, r] of this.asked) {
-      if (responses[key] === undefined) {
-        this.queued.set(key, r);
-        continue;
-      }
-      this.mux.respond(this, { jsonrpc: '2.0', id: r.upstreamId, result: responses[key] });
-    }
-    this.asked.clear();
-    this.bind(sink, requestId, wantsLogs);
-  }
-
-  close(): void {
-    if (!this.finished) this.mux.detach(this);
-    this.finish();
-  }
 }
 
 export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, server: string, identity: Identity, message: JsonRpcMessage, accepts: Accepts): Promise<void> {
@@ -237,20 +84,13 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
     return sendJsonRpcError(res, 200, id, ErrorCode.InternalError, `the server "${server}" could not start: ${(e as Error).message}`);
   }
   if (message.method === 'server/discover') return discover(res, message, init, accepts);
-  if (message.method === 'subscriptions/listen') {
-    throw new GatewayError(404, ErrorCode.MethodNotFound, 'Method not found: subscriptions/listen is not served by this gateway yet', { id });
-  }
+  if (message.method === 'subscriptions/listen') return listen(deps, res, message, mux, init, identity.user, server);
   if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, server, identity.user, accepts);
   forward(deps, server, mux, res, message, identity.user, accepts, init.serverInfo);
 }
 
 function discover(res: ServerResponse, message: JsonRpcRequest, init: InitializeResult, accepts: Accepts): void {
   const capabilities = { ...init.capabilities };
-  // Subscriptions move to subscriptions/listen, which this gateway does not serve yet.
-  if (capabilities.resources && typeof capabilities.resources === 'object') {
-    const { subscribe: _subscribe, ...resources } = capabilities.resources as Record<string, unknown>;
-    capabilities.resources = resources;
-  }
   const result: Record<string, unknown> = {
     resultType: 'complete',
     supportedVersions: [STATELESS_REVISION],

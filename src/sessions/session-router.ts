@@ -20,13 +20,28 @@ export interface SessionRouterOptions {
 /** Something waiting between two HTTP requests of a stateless client (an input_required round). */
 export interface Parked {
   readonly user: string;
+  readonly server: string;
   /** Ends it: detach from the upstream, which cancels what it was waiting for. */
   close(): void;
 }
 
+/** A stream held open for a client outside any session (a 2026-07-28 subscriptions/listen). */
+export interface Held {
+  readonly user: string;
+  readonly server: string;
+  /** Ends it, telling its client `why`. */
+  close(why: string): void;
+  /** Called now and then: a comment keeps idle proxies from closing it. */
+  keepAlive(): void;
+}
+
+/** Whose and which server's: what closeWhere matches on. */
+export interface Owned { readonly user: string; readonly server: string }
+
 export class SessionRouter {
   private sessions = new Map<string, Session>();
   private parked = new Map<string, { item: Parked; expiresAt: number }>();
+  private held = new Set<Held>();
   private sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: SessionRouterOptions) {
@@ -42,8 +57,17 @@ export class SessionRouter {
     if (max === undefined) return;
     let n = 0;
     for (const s of this.sessions.values()) if (s.user === user) n++;
+    for (const h of this.held) if (h.user === user) n++;
     if (n >= max) throw new LimitError('sessionsPerPerson', max);
   }
+
+  /** Keeps a stream open outside any session (counted as one of its person's sessions) until `release`. */
+  hold(item: Held): void {
+    this.assertRoom(item.user);
+    this.held.add(item);
+  }
+
+  release(item: Held): void { this.held.delete(item); }
 
   create(init: SessionInit): Session {
     this.assertRoom(init.user);
@@ -68,10 +92,12 @@ export class SessionRouter {
     this.options.onclosed?.(session);
   }
 
-  /** Closes every session matching (a removed user, a removed server). */
-  closeWhere(match: (s: Session) => boolean, why: string): number {
+  /** Closes every session, held stream and parked call matching (a removed user, a removed server). */
+  closeWhere(match: (s: Owned) => boolean, why: string): number {
     let n = 0;
     for (const s of [...this.sessions.values()]) if (match(s)) { this.close(s, why); n++; }
+    for (const h of [...this.held]) if (match(h)) { this.held.delete(h); h.close(why); n++; }
+    for (const [token, p] of this.parked) if (match(p.item)) { this.parked.delete(token); p.item.close(); n++; }
     return n;
   }
 
@@ -107,6 +133,7 @@ export class SessionRouter {
         p.item.close();
       }
     }
+    for (const h of this.held) h.keepAlive();
     for (const s of [...this.sessions.values()]) {
       s.tick(now);
       if (!s.busy && now - s.lastActive >= this.options.idleMs) this.close(s, 'the session expired');
@@ -117,6 +144,8 @@ export class SessionRouter {
     clearInterval(this.sweeper);
     for (const p of this.parked.values()) p.item.close();
     this.parked.clear();
+    for (const h of [...this.held]) h.close('the gateway is shutting down');
+    this.held.clear();
     for (const s of [...this.sessions.values()]) this.close(s, 'the gateway is shutting down');
   }
 }

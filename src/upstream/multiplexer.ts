@@ -182,6 +182,18 @@ export class Multiplexer {
     return true;
   }
 
+  /**
+   * Subscribes a client to a resource without a request of its own (a 2026-07-28 listen stream):
+   * the upstream is asked only when nobody else is subscribed yet.
+   */
+  subscribe(client: MuxClient, uri: string): void {
+    const a = this.clients.get(client);
+    if (!a) return;
+    const others = [...this.clients.values()].some((s) => s !== a && s.subscriptions.has(uri));
+    a.subscriptions.add(uri);
+    if (!others) this.runner.internalRequest('resources/subscribe', { uri }, this.options.requestTimeoutMs).catch((e: Error) => this.options.logger.warn({ err: e.message }, 'subscribing for a listener failed'));
+  }
+
   /** A restarted upstream is told again what the sessions are subscribed to, before anything else. */
   private resubscribe(): void {
     for (const uri of subscribedUris(this.clients.values())) {

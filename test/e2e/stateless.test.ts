@@ -130,13 +130,16 @@ test('a server request mid-call reaches a 2026-07-28 client as input_required, a
   }
 });
 
-test('a tampered requestState is refused and a client without the capability gets an error, not a hang', async () => {
+test('a tampered requestState is refused; a call needing a capability the client did not declare gets -32021', async () => {
   const r = await call('tools/call', { name: 'echo', arguments: { text: 'x' }, requestState: 'forged', inputResponses: {} }, { 'mcp-name': 'echo' });
   assert.equal(r.status, 400);
   assert.equal(r.json.error.code, -32602);
+  // SEP-2575: the server needs sampling, which the client did not declare: -32021, HTTP 400.
   const noCaps = await call('tools/call', { name: 'ask', arguments: {} }, { 'mcp-name': 'ask' });
-  assert.equal(noCaps.status, 200);
-  assert.ok(noCaps.json.error || noCaps.json.result?.isError, 'the call fails cleanly');
+  assert.equal(noCaps.status, 400);
+  assert.equal(noCaps.json.error.code, -32021);
+  assert.deepEqual(noCaps.json.error.data.requiredCapabilities, { sampling: {} });
+  assert.equal(noCaps.json.id, 9);
 });
 
 test('a retry that names another method keeps the parked call for the right retry', async () => {
@@ -159,4 +162,85 @@ test('an unknown method gets 404 and method not found, as the revision says', as
   assert.equal(r.status, 404);
   assert.equal(r.json.error.code, -32601);
   assert.equal(r.json.id, 9);
+});
+
+/** Opens a subscriptions/listen stream; its messages arrive in `events` as they come. */
+async function openListen(notifications: Record<string, unknown>, id = 77) {
+  const abort = new AbortController();
+  const res = await fetch(gw.mcpUrl('slow'), {
+    method: 'POST', signal: abort.signal,
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': V, 'mcp-method': 'subscriptions/listen' },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: envelope() } }),
+  });
+  const events: Array<Record<string, any>> = [];
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let i: number;
+        while ((i = buffer.indexOf('\n\n')) !== -1) {
+          const data = buffer.slice(0, i).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('');
+          buffer = buffer.slice(i + 2);
+          if (data) events.push(JSON.parse(data));
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  const until = async (check: () => boolean, ms = 3000) => {
+    const end = Date.now() + ms;
+    while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    return check();
+  };
+  return { res, events, until, close: () => abort.abort() };
+}
+
+test('subscriptions/listen acknowledges first, then carries only the notifications asked for, tagged with its id', async () => {
+  const tools = await openListen({ toolsListChanged: true, promptsListChanged: true }, 77);
+  const prompts = await openListen({ promptsListChanged: true }, 78);
+  try {
+    assert.equal(tools.res.status, 200);
+    assert.ok(await tools.until(() => tools.events.length >= 1));
+    const [ack] = tools.events;
+    assert.equal(ack!.method, 'notifications/subscriptions/acknowledged');
+    assert.deepEqual(ack!.params.notifications, { toolsListChanged: true }, 'the slow server has no prompts: only what it honours is acknowledged');
+    assert.equal(ack!.params._meta['io.modelcontextprotocol/subscriptionId'], 77);
+    await call('tools/call', { name: 'change', arguments: {} }, { 'mcp-name': 'change' });
+    assert.ok(await tools.until(() => tools.events.length >= 2), 'the list change arrived');
+    assert.equal(tools.events[1]!.method, 'notifications/tools/list_changed');
+    assert.equal(tools.events[1]!.params._meta['io.modelcontextprotocol/subscriptionId'], 77);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(prompts.events.map((e) => e.method), ['notifications/subscriptions/acknowledged'], 'a stream that did not ask for tool changes hears none');
+  } finally {
+    tools.close();
+    prompts.close();
+  }
+});
+
+test('subscriptions/listen with resourceSubscriptions subscribes the child while the stream is open', async () => {
+  const discover = await call('server/discover');
+  assert.equal(discover.json.result.capabilities.resources.subscribe, true, 'server/discover advertises subscriptions');
+  const listener = await openListen({ resourceSubscriptions: ['fixture://b'] }, 79);
+  try {
+    assert.ok(await listener.until(() => listener.events.length >= 1));
+    assert.deepEqual(listener.events[0]!.params.notifications, { resourceSubscriptions: ['fixture://b'] });
+    const subscribed = async () => JSON.parse((await call('tools/call', { name: 'subscriptions', arguments: {} }, { 'mcp-name': 'subscriptions' })).json.result.content[0].text) as string[];
+    assert.ok(await listener.until(() => true, 100));
+    assert.deepEqual(await subscribed(), ['fixture://b']);
+    await call('tools/call', { name: 'touch', arguments: { uri: 'fixture://b' } }, { 'mcp-name': 'touch' });
+    assert.ok(await listener.until(() => listener.events.length >= 2), 'the update arrived');
+    assert.equal(listener.events[1]!.method, 'notifications/resources/updated');
+    assert.equal(listener.events[1]!.params.uri, 'fixture://b');
+    assert.equal(listener.events[1]!.params._meta['io.modelcontextprotocol/subscriptionId'], 79);
+    listener.close();
+    const end = Date.now() + 3000;
+    let left = await subscribed();
+    while (left.length && Date.now() < end) left = await subscribed();
+    assert.deepEqual(left, [], 'closing the stream unsubscribes the child');
+  } finally {
+    listener.close();
+  }
 });
