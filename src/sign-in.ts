@@ -13,6 +13,7 @@ import { UserEnvStore } from './identity/user-env.ts';
 import { loadAuthKeys } from './auth/keys.ts';
 import { AuthorizationServer } from './auth/authorization-server.ts';
 import { createSetupLink } from './auth/interactions.ts';
+import { revokeUsers } from './auth/revocation.ts';
 import type { LocalTool } from './sessions/local-tools.ts';
 
 export interface SignInOptions {
@@ -54,7 +55,14 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   const logger = o.logger.child({ component: 'auth' });
   const access = () => o.config().access;
   const keys = await loadAuthKeys(o.secrets);
-  const users = await UserDirectory.open(o.state, { logger });
+  // Removing or denying someone ends what they hold, for good (src/auth/revocation.ts).
+  const revoke = async (ids: Set<string>) => {
+    const n = await revokeUsers(o.state, ids);
+    if (n) logger.info({ users: [...ids], entries: n }, 'revoked what removed or denied people held');
+  };
+  const users = await UserDirectory.open(o.state, { logger, revoke: (user) => revoke(new Set([user.id])) });
+  // Leftovers of people shut out before that rule existed.
+  await revoke(new Set(users.list().filter((u) => u.status === 'removed' || u.status === 'denied').map((u) => u.id)));
   users.onChange(({ user, previous }) => {
     if (user.status !== 'allowed' && previous?.status === 'allowed') o.onUserBlocked(user);
   });

@@ -15,6 +15,7 @@ import type { LocalAccounts } from '../identity/local-accounts.ts';
 import { LOGIN_CALLBACK_PATHS, type LoginProvider, type PendingLogins, type RedirectLoginMethod } from '../identity/login-provider.ts';
 import type { UserEnvStore } from '../identity/user-env.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { CONSENTS, LOGIN_DONE, SETUP_LINKS, consentKey } from './revocation.ts';
 import { consentPage, deniedPage, errorPage, loginPage, setupPage, waitingPage, type SetupField } from './pages.ts';
 
 export { fieldsOf };
@@ -41,7 +42,6 @@ export interface InteractionDeps {
   onPending?: (user: UserRecord) => void;
 }
 
-const LOGIN_DONE = 'auth.login-done';
 const LOGIN_UID = 'auth.login-uid';
 const LOGIN_COOKIE = '_mcpp_login';
 
@@ -56,8 +56,6 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   }
   return undefined;
 }
-const CONSENTS = 'auth.consents';
-const SETUP_LINKS = 'auth.setup-links';
 const SETUP_LINK_MS = 15 * 60_000;
 
 function fieldsOf(config: ServerConfig | undefined): UserEnvField[] {
@@ -120,7 +118,7 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
       }
       case 'consent': {
         const server = d.serverOf(params.resource as string | undefined) ?? (Object.keys(d.servers()).length === 1 ? Object.keys(d.servers())[0]! : '?');
-        const key = `${session.accountId}\u0000${params.client_id}\u0000${server}`;
+        const key = consentKey(session.accountId, String(params.client_id), server);
         // oidc-provider asks native clients every time; we ask once per user × client × server.
         if (await d.state.get(CONSENTS, key)) return void (await finishConsent(req, res, details));
         const redirect = String(params.redirect_uri);
@@ -229,7 +227,7 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
       return void (await d.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow this app' }, { mergeWithLastSubmission: false }));
     }
     const server = d.serverOf(details.params.resource) ?? (Object.keys(d.servers()).length === 1 ? Object.keys(d.servers())[0]! : '?');
-    await d.state.put(CONSENTS, `${details.session.accountId}\u0000${details.params.client_id}\u0000${server}`, { at: Date.now() });
+    await d.state.put(CONSENTS, consentKey(details.session.accountId, String(details.params.client_id), server), { at: Date.now() });
     await finishConsent(req, res, details);
   }));
 

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fixture, text } from '../support/gateway.ts';
 import { startSignedInGateway, type SignedInGateway } from '../support/signed-in.ts';
+import { Admin, startAdmin } from '../support/admin.ts';
 import { startIdp, type TestIdp } from '../support/idp.ts';
 import { rememberSecret } from '../support/log-audit.ts';
 import { AdminServer } from '../../src/admin/admin-server.ts';
@@ -21,28 +22,6 @@ import type { TunnelProvider, TunnelStatus } from '../../src/tunnel/tunnel-provi
 
 const ANA = { login: { email: 'ana@example.com', password: 'ana-password-1' } };
 const BOB = { login: { email: 'bob@example.com', password: 'bob-password-1' } };
-
-/** A client of one admin API, as the settings window would be. */
-class Admin {
-  constructor(readonly url: string, readonly token: string) {}
-
-  async call<T = any>(method: string, route: string, body?: unknown): Promise<{ status: number; json: T; text: string; type: string }> {
-    const res = await fetch(this.url + route, {
-      method, headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const t = await res.text();
-    let json: any;
-    try { json = JSON.parse(t); } catch { json = undefined; }
-    return { status: res.status, json, text: t, type: res.headers.get('content-type') ?? '' };
-  }
-
-  async ok<T = any>(method: string, route: string, body?: unknown): Promise<T> {
-    const r = await this.call<T>(method, route, body);
-    assert.equal(r.status, 200, `${method} ${route}: ${r.text}`);
-    return r.json;
-  }
-}
 
 /** Raw HTTP, for what fetch will not send (a foreign Host). */
 function raw(url: string, headers: Record<string, string>): Promise<number> {
@@ -120,11 +99,7 @@ before(async () => {
   gw = await startSignedInGateway(servers, { access, configFile });
   await gw.addLocalUser('ana@example.com', 'ana-password-1');
   await gw.addLocalUser('bob@example.com', 'bob-password-1');
-  // As `mcp-publish serve` builds it.
-  server = new AdminServer({ publisher: gw.publisher, configFile, secrets: gw.secrets, state: gw.state, logger: gw.publisher.logger.child({ component: 'admin' }), keepAliveMs: 100 });
-  const endpoint = await server.start();
-  rememberSecret(endpoint.token);
-  admin = new Admin(endpoint.url, endpoint.token);
+  ({ server, admin } = await startAdmin(gw, { configFile, keepAliveMs: 100 }));
 });
 after(async () => {
   await server?.stop();
