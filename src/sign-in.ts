@@ -6,7 +6,7 @@ import { isStdioServer, type Config, type ServerConfig } from './config/schema.t
 import type { StateStore } from './state/state-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { UserDirectory, type UserRecord } from './identity/users.ts';
-import { LocalAccounts } from './identity/local-accounts.ts';
+import { LocalAccounts, type ScryptParams } from './identity/local-accounts.ts';
 import { PendingLogins } from './identity/login-provider.ts';
 import { createLoginProviders } from './identity/login-setup.ts';
 import { UserEnvStore } from './identity/user-env.ts';
@@ -29,8 +29,8 @@ export interface SignInOptions {
   onPending: (user: UserRecord) => void;
   /** A user's env for a server changed: restart their child. */
   onUserEnvSaved: (server: string, user: string) => void;
-  /** TEST ONLY hooks of the authorization server. */
-  test?: { fetchOverride?: (url: string) => Response | undefined; allowPrivateMetadataDocuments?: boolean };
+  /** TEST ONLY hooks of the authorization server, and cheaper password hashes for stories that try many passwords. */
+  test?: { fetchOverride?: (url: string) => Response | undefined; allowPrivateMetadataDocuments?: boolean; scrypt?: ScryptParams };
 }
 
 export interface SignIn {
@@ -66,7 +66,8 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   users.onChange(({ user, previous }) => {
     if (user.status !== 'allowed' && previous?.status === 'allowed') o.onUserBlocked(user);
   });
-  let local = access().login.local ? new LocalAccounts(o.state) : undefined;
+  const newLocal = () => new LocalAccounts(o.state, o.test?.scrypt ? { scrypt: o.test.scrypt } : {});
+  let local = access().login.local ? newLocal() : undefined;
   let logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
   const userEnv = new UserEnvStore(o.state, o.secrets);
   const pendingLogins = new PendingLogins(o.state);
@@ -109,7 +110,7 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
     },
     async reloadLogins() {
       logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
-      local = access().login.local ? (local ?? new LocalAccounts(o.state)) : undefined;
+      local = access().login.local ? (local ?? newLocal()) : undefined;
     },
     close: () => auth.close(),
   };

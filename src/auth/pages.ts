@@ -1,5 +1,12 @@
 // The pages a person sees while signing in: sign-in, waiting for the owner, denied, consent,
 // per-user setup, errors. Plain server-rendered HTML (no script needed), escaped throughout.
+import type { Response } from 'express';
+
+/** Sends a page: never cached, never framed (clickjacking), no referrer to the next site. */
+export function sendPage(res: Response, html: string, status = 200): void {
+  res.set('cache-control', 'no-store').set('x-frame-options', 'DENY').set('content-security-policy', "frame-ancestors 'none'").set('referrer-policy', 'no-referrer');
+  res.status(status).type('html').send(html);
+}
 
 export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
