@@ -61,6 +61,9 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
     if (n) logger.info({ users: [...ids], entries: n }, 'revoked what removed or denied people held');
   };
   const users = await UserDirectory.open(o.state, { logger, revoke: (user) => revoke(new Set([user.id])) });
+  // The policy as it stands now applies to everyone (the config may have changed while stopped,
+  // or the rules did: an unverified email no longer matches the allow list).
+  await users.reevaluate(access());
   // Leftovers of people shut out before that rule existed.
   await revoke(new Set(users.list().filter((u) => u.status === 'removed' || u.status === 'denied').map((u) => u.id)));
   users.onChange(({ user, previous }) => {

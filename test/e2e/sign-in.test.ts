@@ -8,6 +8,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { alive, fixture, text } from '../support/gateway.ts';
 import { Browser, TestOAuthProvider } from '../support/browser.ts';
 import { startSignedInGateway, type SignedInGateway } from '../support/signed-in.ts';
+import { openStateStore } from '../../src/state/state-store.ts';
+import { USERS_COLLECTION } from '../../src/identity/users.ts';
 
 let gw: SignedInGateway;
 before(async () => {
@@ -116,6 +118,22 @@ test('a user not on the allow-list is refused with a clear page when unknown use
     assert.equal(redirect.searchParams.get('iss'), strict.issuer);
   } finally {
     await strict.close();
+  }
+});
+
+test('at start the access policy applies to everyone again: someone let in through an email nobody verified is shut out', async () => {
+  const state = await openStateStore({});
+  const record = {
+    id: 'u_mallory', email: 'ana@example.com', emailVerified: false, logins: [{ provider: 'oidc', subject: 'mallory' }], lastLogin: { provider: 'oidc', subject: 'mallory' },
+    groups: [], githubOrgs: [], githubTeams: [], status: 'allowed', decidedBy: 'policy', createdAt: 1, lastLoginAt: 1,
+  };
+  await state.put(USERS_COLLECTION, record.id, record);
+  const later = await startSignedInGateway({ slow: fixture('slow-server') }, { state, access: { allow: { emails: ['ana@example.com'] }, unknownUsers: 'deny' } });
+  try {
+    assert.equal(later.publisher.signIn!.users.get('u_mallory')!.status, 'denied');
+    assert.equal(later.publisher.signIn!.users.isActive('u_mallory'), false);
+  } finally {
+    await later.close();
   }
 });
 
