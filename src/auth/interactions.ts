@@ -21,6 +21,9 @@ import { mountSetupLinks, saveSetup, setupFieldsOf } from './user-setup.ts';
 
 export { fieldsOf, createSetupLink } from './user-setup.ts';
 
+/** How long the denied page shows before it tells the app. */
+const DENIED_PAGE_SECONDS = 5;
+
 export interface InteractionDeps {
   provider: any;
   issuer: string;
@@ -65,7 +68,7 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
         if (user?.status === 'pending') return sendPage(res, waitingPage(who(user)));
         const profile = user ? profileOfRecord(user) : undefined;
         const reason = profile && user ? decide(profile, user, d.access()).reason : 'this account is not allowed';
-        return sendPage(res, deniedPage({ who: who(user), reason, action: `/interaction/${uid}/denied` }), 403);
+        return sendPage(res, deniedPage({ who: who(user), reason, action: `/interaction/${uid}/denied`, seconds: DENIED_PAGE_SECONDS }), 403);
       }
       case 'consent': {
         const server = serverOf(params.resource);
@@ -101,9 +104,19 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
 
   mountLoginSteps(app, d);
 
-  app.post('/interaction/:uid/denied', form, async (req: Request, res: Response) => {
+  // The denied page goes here by itself after a moment (GET), or at once with its button (POST):
+  // the app hears access_denied at its redirect URI and stops waiting (mcp-remote would wait for
+  // its timeout). Only a refused person's sign-in can be ended this way.
+  const denied = async (req: Request, res: Response) => {
+    const details = await d.provider.interactionDetails(req, res);
+    const status = d.users.get(details.session?.accountId)?.status;
+    if (details.prompt.name !== 'policy' || status === 'allowed' || status === 'pending') {
+      return sendPage(res, errorPage('Not here', 'This sign-in was not refused. Go back to it in your app.').html, 400);
+    }
     await d.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the owner has not allowed this account' }, { mergeWithLastSubmission: false });
-  });
+  };
+  app.get('/interaction/:uid/denied', denied);
+  app.post('/interaction/:uid/denied', form, denied);
 
   app.post('/interaction/:uid/consent', form, async (req: Request, res: Response) => {
     const details = await d.provider.interactionDetails(req, res);
