@@ -48,11 +48,15 @@ export type Routes = { [K in AdminRoute]?: (ctx: RouteContext) => Promise<AdminA
 const MAX_BODY = 1024 * 1024 + 64 * 1024;
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  let text = '';
-  for await (const chunk of req) {
-    text += chunk;
-    if (text.length > MAX_BODY) throw new AdminError(413, 'bad_request', 'the request body is too large');
+  // Bytes first, decoded once: a character split across two chunks arrives whole.
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new AdminError(413, 'bad_request', 'the request body is too large');
+    chunks.push(chunk);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);

@@ -167,6 +167,12 @@ export class LocalAccounts {
     });
   }
 
+  /** Whether an invite token can still be redeemed (known, unused, not expired). */
+  async inviteUsable(token: string): Promise<boolean> {
+    const invite = await this.#state.get<StoredInvite>(INVITES_COLLECTION, tokenId(String(token)));
+    return invite !== undefined && invite.expiresAt > this.#now();
+  }
+
   /**
    * Sets the password through an invite and uses the invite up. Resolves the login profile, so
    * the page can sign the person in. Rejects with `weak_password` (the invite stays usable) or

@@ -437,3 +437,40 @@ test('publish and unpublish from the tray: the status stream shows connecting, o
     await own.close();
   }
 });
+
+test('the admin API reads what it is sent: a malformed percent-encoding is 400, a body split inside a character arrives whole', async () => {
+  const malformed = await admin.call('POST', '/api/users/%E0%A4%A/action', { action: 'approve' });
+  assert.equal(malformed.status, 400, malformed.text);
+  assert.equal(malformed.json.error, 'bad_request');
+  // "ë" is two bytes in UTF-8: send the first in one chunk and the second in the next.
+  const body = Buffer.from(JSON.stringify({ email: 'zoë@example.com', name: 'Zoë' }));
+  const split = body.indexOf(Buffer.from('ë')) + 1;
+  const answer = await new Promise<{ status: number; json: any }>((resolve, reject) => {
+    const req = http.request(admin.url + ADMIN_ROUTES.localAccounts, {
+      method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json', 'content-length': body.length },
+    }, (res) => {
+      let t = '';
+      res.setEncoding('utf8').on('data', (c) => { t += c; }).on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(t) }));
+    });
+    req.on('error', reject);
+    req.write(body.subarray(0, split));
+    setTimeout(() => req.end(body.subarray(split)), 100);
+  });
+  assert.equal(answer.status, 200, JSON.stringify(answer.json));
+  assert.equal(answer.json.email, 'zoë@example.com');
+});
+
+test('an invite link works once: opened again it says so instead of showing the password form', async () => {
+  const { invite } = await admin.ok('POST', ADMIN_ROUTES.localAccounts, { email: 'dee@example.com' });
+  rememberSecret(new URL(invite).pathname.split('/').pop());
+  const first = await (await fetch(invite)).text();
+  assert.match(first, /data-page="invite"/);
+  rememberSecret('dee-password-1');
+  const saved = await fetch(invite, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'password=dee-password-1&confirm=dee-password-1' });
+  assert.match(await saved.text(), /data-page="invite-done"/);
+  const again = await fetch(invite);
+  const page = await again.text();
+  assert.equal(again.status, 410);
+  assert.doesNotMatch(page, /type="password"/, 'no password form');
+  assert.match(page, /already|expired/i);
+});
