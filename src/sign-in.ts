@@ -6,13 +6,14 @@ import { isStdioServer, type Config, type ServerConfig } from './config/schema.t
 import type { StateStore } from './state/state-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { UserDirectory, type UserRecord } from './identity/users.ts';
-import { LocalAccounts } from './identity/local-accounts.ts';
+import { LocalAccounts, type ScryptParams } from './identity/local-accounts.ts';
 import { PendingLogins } from './identity/login-provider.ts';
 import { createLoginProviders } from './identity/login-setup.ts';
 import { UserEnvStore } from './identity/user-env.ts';
 import { loadAuthKeys } from './auth/keys.ts';
 import { AuthorizationServer } from './auth/authorization-server.ts';
 import { createSetupLink } from './auth/interactions.ts';
+import { revokeUsers } from './auth/revocation.ts';
 import type { LocalTool } from './sessions/local-tools.ts';
 
 export interface SignInOptions {
@@ -28,8 +29,8 @@ export interface SignInOptions {
   onPending: (user: UserRecord) => void;
   /** A user's env for a server changed: restart their child. */
   onUserEnvSaved: (server: string, user: string) => void;
-  /** TEST ONLY hooks of the authorization server. */
-  test?: { fetchOverride?: (url: string) => Response | undefined; allowPrivateMetadataDocuments?: boolean };
+  /** TEST ONLY hooks of the authorization server, and cheaper password hashes for stories that try many passwords. */
+  test?: { fetchOverride?: (url: string) => Response | undefined; allowPrivateMetadataDocuments?: boolean; scrypt?: ScryptParams };
 }
 
 export interface SignIn {
@@ -54,11 +55,22 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   const logger = o.logger.child({ component: 'auth' });
   const access = () => o.config().access;
   const keys = await loadAuthKeys(o.secrets);
-  const users = await UserDirectory.open(o.state, { logger });
+  // Removing or denying someone ends what they hold, for good (src/auth/revocation.ts).
+  const revoke = async (ids: Set<string>) => {
+    const n = await revokeUsers(o.state, ids);
+    if (n) logger.info({ users: [...ids], entries: n }, 'revoked what removed or denied people held');
+  };
+  const users = await UserDirectory.open(o.state, { logger, revoke: (user) => revoke(new Set([user.id])) });
+  // The policy as it stands now applies to everyone (the config may have changed while stopped,
+  // or the rules did: an unverified email no longer matches the allow list).
+  await users.reevaluate(access());
+  // Leftovers of people shut out before that rule existed.
+  await revoke(new Set(users.list().filter((u) => u.status === 'removed' || u.status === 'denied').map((u) => u.id)));
   users.onChange(({ user, previous }) => {
     if (user.status !== 'allowed' && previous?.status === 'allowed') o.onUserBlocked(user);
   });
-  let local = access().login.local ? new LocalAccounts(o.state) : undefined;
+  const newLocal = () => new LocalAccounts(o.state, o.test?.scrypt ? { scrypt: o.test.scrypt } : {});
+  let local = access().login.local ? newLocal() : undefined;
   let logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
   const userEnv = new UserEnvStore(o.state, o.secrets);
   const pendingLogins = new PendingLogins(o.state);
@@ -101,7 +113,7 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
     },
     async reloadLogins() {
       logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
-      local = access().login.local ? (local ?? new LocalAccounts(o.state)) : undefined;
+      local = access().login.local ? (local ?? newLocal()) : undefined;
     },
     close: () => auth.close(),
   };

@@ -13,7 +13,7 @@ import { closeServer, listen } from '../gateway/app.ts';
 import { ADMIN_ROUTES, type AdminEndpoint, type AdminRoute } from './api.ts';
 import { ConfigEditor } from './config-editor.ts';
 import { EventStream } from './events.ts';
-import { compile, errorAnswer, parseBody, readJson, sendJson, type AdminDeps, type CompiledRoute, type RouteContext, type Routes } from './routing.ts';
+import { AdminError, compile, errorAnswer, parseBody, readJson, sendJson, type AdminDeps, type CompiledRoute, type RouteContext, type Routes } from './routing.ts';
 import { statusRoutes } from './routes-status.ts';
 import { serverRoutes } from './routes-servers.ts';
 import { accessRoutes } from './routes-access.ts';
@@ -103,7 +103,7 @@ export class AdminServer {
         if (route.method !== req.method) continue;
         const m = route.pattern.exec(url.pathname);
         if (!m) continue;
-        const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+        const params = Object.fromEntries(route.names.map((n, i) => [n, decodeParam(m[i + 1]!)]));
         const ctx: RouteContext = { req, res, params, url, body: async (schema) => parseBody(schema, await readJson(req)) };
         const answer = await handle(ctx);
         if (typeof answer === 'string') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(answer);
@@ -123,5 +123,14 @@ export class AdminServer {
     this.events.close();
     if (this.server) await closeServer(this.server);
     this.server = undefined;
+  }
+}
+
+/** A route parameter, percent-decoded; a malformed encoding is the caller's mistake (400). */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new AdminError(400, 'bad_request', `the path holds a malformed percent-encoding: ${raw}`);
   }
 }

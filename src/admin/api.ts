@@ -252,10 +252,11 @@ export interface ApiError { error: ApiErrorCode; message: string; problems?: Pro
  * - `no_sign_in` / `local_disabled` (409): the feature is off.
  * - `publish_failed` (502): the tunnel could not open.
  * - `not_running` (409): the gateway is not running.
+ * - `owner_protected` (409): the owner's own account cannot be removed or denied.
  * - `internal` (500).
  */
 export type ApiErrorCode = 'forbidden' | 'not_found' | 'bad_request' | 'invalid_config' | 'no_sign_in' | 'local_disabled'
-  | 'publish_failed' | 'not_running' | 'internal';
+  | 'publish_failed' | 'not_running' | 'owner_protected' | 'internal';
 
 /** Method and route → request body and answer (JSON; `string` answers are text/plain). */
 export interface AdminApi {

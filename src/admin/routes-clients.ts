@@ -1,19 +1,14 @@
 // Admin routes for the client applications people signed in to (one grant per person × client,
 // kept by oidc-provider in the state store) and revoking one: the grant and every token issued
 // under it go, so the bearer check (which needs a live grant) refuses its access tokens at once.
-import { createHash } from 'node:crypto';
 import type { StateStore } from '../state/state-store.ts';
+import { revokeGrant } from '../auth/revocation.ts';
 import type { ClientView } from './api.ts';
 import { AdminError, type AdminDeps, type Routes } from './routing.ts';
 
 /** oidc-provider's models, as collections of our adapter (src/auth/oidc-adapter.ts). */
 const GRANTS = 'oidc.Grant';
 const CLIENTS = 'oidc.Client';
-/** The models that carry a grantId: what oidc-provider's own revoke (helpers/revoke.js) removes. */
-const GRANT_TOKENS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
-
-/** Our adapter keys each entry by the SHA-256 of its id, so grant ids never sit in the file in clear. */
-const entryKey = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 interface GrantPayload { accountId?: string; clientId?: string; iat?: number; exp?: number; resources?: Record<string, unknown> }
 interface ClientPayload { client_id?: string; client_name?: string }
@@ -28,9 +23,12 @@ export function clientRoutes({ publisher, state, logger }: AdminDeps): Routes {
       const s = store();
       const clients = await s.list<ClientPayload>(CLIENTS);
       const names = new Map(clients.map((c) => [c.value.client_id, c.value.client_name]));
-      const grants = await s.list<GrantPayload>(GRANTS);
+      // Removing or denying a person revokes their grants; one left from before that rule is not shown.
+      const users = publisher.signIn?.users;
+      const blocked = (id: string | undefined) => ['removed', 'denied'].includes(id ? users?.get(id)?.status ?? '' : '');
+      const grants = (await s.list<GrantPayload>(GRANTS)).filter(({ value: g }) => !blocked(g.accountId));
       return grants.map(({ id, value: g, expiresAt }): ClientView => {
-        const user = g.accountId ? publisher.signIn?.users.get(g.accountId) : undefined;
+        const user = g.accountId ? users?.get(g.accountId) : undefined;
         const clientId = g.clientId ?? '';
         return {
           id, clientId, clientName: names.get(clientId) ?? hostOf(clientId),
@@ -46,14 +44,7 @@ export function clientRoutes({ publisher, state, logger }: AdminDeps): Routes {
       const s = store();
       const key = params.grantId!;
       const grant = await s.get<GrantPayload>(GRANTS, key);
-      if (!grant) throw new AdminError(404, 'not_found', 'no such client grant (it may have been revoked or expired)');
-      // As oidc-provider's revoke does for one grant: its tokens and codes, then the grant itself.
-      for (const model of GRANT_TOKENS) {
-        const collection = `oidc.${model}`;
-        const hits = await s.find<{ grantId?: unknown }>(collection, (v) => typeof v.grantId === 'string' && entryKey(v.grantId) === key);
-        for (const hit of hits) await s.delete(collection, hit.id);
-      }
-      await s.delete(GRANTS, key);
+      if (!grant || !(await revokeGrant(s, key))) throw new AdminError(404, 'not_found', 'no such client grant (it may have been revoked or expired)');
       // Every MCP request checks its token's grant, so the client's next request is refused (401).
       logger.info({ client: grant.clientId, user: grant.accountId }, 'owner revoked a client');
       return { revoked: key };

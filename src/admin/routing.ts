@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { ConfigError, describeIssues } from '../config/load.ts';
 import { LoginError } from '../identity/login-error.ts';
+import { CodedError } from '../errors.ts';
+import { UserDirectoryError } from '../identity/users.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Publisher } from '../publisher.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
@@ -23,11 +25,10 @@ export interface AdminDeps {
   logger: Logger;
 }
 
-/** An error with its answer: status, code from the contract's list, and optional problems. */
-export class AdminError extends Error {
-  constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly problems?: ProblemView[]) {
-    super(message);
-    this.name = 'AdminError';
+/** An error with its answer: status, code from the contract's list, and optional problems; written for the owner (exposed). */
+export class AdminError extends CodedError<ApiErrorCode> {
+  constructor(readonly status: number, code: ApiErrorCode, message: string, readonly problems?: ProblemView[]) {
+    super(code, message, { expose: true });
   }
 }
 
@@ -47,11 +48,15 @@ export type Routes = { [K in AdminRoute]?: (ctx: RouteContext) => Promise<AdminA
 const MAX_BODY = 1024 * 1024 + 64 * 1024;
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  let text = '';
-  for await (const chunk of req) {
-    text += chunk;
-    if (text.length > MAX_BODY) throw new AdminError(413, 'bad_request', 'the request body is too large');
+  // Bytes first, decoded once: a character split across two chunks arrives whole.
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new AdminError(413, 'bad_request', 'the request body is too large');
+    chunks.push(chunk);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);
@@ -88,5 +93,10 @@ export function errorAnswer(e: unknown): { status: number; body: ApiError } {
     return { status: 400, body: { error: 'invalid_config', message: `nothing was changed: ${e.problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('; ')}`, problems: e.problems } };
   }
   if (e instanceof LoginError) return { status: 400, body: { error: 'invalid_config', message: e.message } };
+  if (e instanceof UserDirectoryError) {
+    return e.code === 'unknown_user' ? { status: 404, body: { error: 'not_found', message: e.message } } : { status: 409, body: { error: e.code, message: e.message } };
+  }
+  if (e instanceof CodedError && e.expose) return { status: 400, body: { error: 'bad_request', message: e.message } };
+  // The owner's own API on loopback: the message helps them and the log has it too; never a stack.
   return { status: 500, body: { error: 'internal', message: (e as Error)?.message ?? String(e) } };
 }

@@ -3,6 +3,7 @@
 // JWT access tokens bound to one server, rotating refresh tokens, revocation — persisted in our
 // state store, its interactions on our pages, mounted in the gateway's express app.
 import './quiet-runtime-warning.ts';
+import type { IncomingMessage } from 'node:http';
 import express, { type Express } from 'express';
 import Provider, { errors, interactionPolicy } from 'oidc-provider';
 import type { Logger } from '../logging/logger.ts';
@@ -12,10 +13,12 @@ import type { UserDirectory } from '../identity/users.ts';
 import { stateStoreAdapter } from './oidc-adapter.ts';
 import { publicJwks, type AuthKeys } from './keys.ts';
 import { OIDC_SCOPES, RESOURCE_SCOPE, normalizeClientMetadata, plainHttpRedirect, resolvesToPublicAddresses } from './client-metadata.ts';
-import { canonicalResource, protectedResourceMetadata, resourceUrl, serverOfResource } from './resources.ts';
+import { canonicalResource, mountResourceMetadata, resourceUrl, serverOfResource } from './resources.ts';
 import { bearerIdentify } from './bearer.ts';
 import { LIMITS, RateLimiter, clientAddress, tooMany } from './rate-limit.ts';
-import { errorPage, esc, renderPage } from './pages.ts';
+import { LoginGuard } from './login-guard.ts';
+import { SignInError, sendSignInError, signInErrorHandler } from './page-errors.ts';
+import { errorPage } from './pages.ts';
 import { fieldsOf, mountInteractions, type InteractionDeps } from './interactions.ts';
 import { mountInvitePages } from './invite-pages.ts';
 import type { Identify } from '../gateway/mcp-endpoint.ts';
@@ -27,7 +30,7 @@ export interface TokenLifetimes {
   refreshTokenSeconds: number;
 }
 
-export interface AuthServerOptions extends Omit<InteractionDeps, 'provider' | 'issuer' | 'serverOf' | 'limiter' | 'servers'> {
+export interface AuthServerOptions extends Omit<InteractionDeps, 'provider' | 'issuer' | 'serverOf' | 'servers' | 'clientAddress' | 'guard'> {
   /** The public origin, path-less, byte-identical everywhere it appears. */
   issuer: string;
   state: StateStore;
@@ -49,6 +52,7 @@ export class AuthorizationServer {
   readonly identify: Identify;
   readonly issuer: string;
   private readonly limiter = new RateLimiter();
+  private readonly guard: LoginGuard;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly o: AuthServerOptions) {
@@ -78,8 +82,17 @@ export class AuthorizationServer {
       grantAlive: async (grantId) => Boolean(grantId) && Boolean(await this.provider.Grant.find(grantId)),
     });
 
+    // Through the tunnel (or the owner's reverse proxy) people reach us from loopback; their own
+    // address is in X-Forwarded-For, trusted only then (rate-limit.ts).
+    const published = !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(issuer);
+    const address = (req: IncomingMessage) => clientAddress(req, published);
+    this.guard = new LoginGuard({ keys: o.keys.cookies, secure: issuer.startsWith('https:') });
+
     const app = express();
     app.disable('x-powered-by');
+    // Never development mode: express's fallback error pages would show stacks (we answer errors
+    // ourselves, last in line, but this is the belt to those braces).
+    app.set('env', 'production');
     // Browser-based clients (the Inspector, web IDEs) register from a page; oidc-provider answers
     // CORS on its other endpoints but not on registration, which is open and takes no credentials.
     // Before the rate limits, so a 429 is readable by the page too.
@@ -96,13 +109,17 @@ export class AuthorizationServer {
       const rule = p === '/authorize' ? LIMITS.authorize : p === '/token' ? LIMITS.token : p === '/register' ? LIMITS.register
         : req.method === 'POST' && /^\/interaction\/[^/]+\/login$/.test(p) ? LIMITS.login : undefined;
       if (rule) {
-        const r = this.limiter.take(rule, clientAddress(req));
-        if (!r.ok) return tooMany(res, r.retryAfterSeconds);
+        const r = this.limiter.take(rule, address(req));
+        if (!r.ok) {
+          // Programs get the OAuth-style JSON; a person at a browser gets a page with the wait.
+          if (rule === LIMITS.token || rule === LIMITS.register) return tooMany(res, r.retryAfterSeconds);
+          return sendSignInError(res, new SignInError('too_many_requests', 'Too many attempts from your address.', { expose: true, retryAfterSeconds: r.retryAfterSeconds }));
+        }
       }
       next();
     });
-    this.mountResourceMetadata(app);
-    mountInteractions(app, { ...o, provider: this.provider, issuer, serverOf, limiter: this.limiter, servers: o.servers });
+    mountResourceMetadata(app, issuer, o.servers);
+    mountInteractions(app, { ...o, provider: this.provider, issuer, serverOf, servers: o.servers, clientAddress: address, guard: this.guard });
     mountInvitePages(app, o.local);
     // oidc-provider builds its metadata's endpoint URLs from the request: pin them to the issuer
     // so a forged Host or X-Forwarded-Host cannot change what we advertise.
@@ -115,6 +132,8 @@ export class AuthorizationServer {
     // Last, at the root, with no body parser before it: /.well-known/{openid-configuration,
     // oauth-authorization-server}, /authorize, /token, /register, /revoke, /jwks.
     app.use(this.provider.callback());
+    // Whatever went wrong before oidc-provider (which answers its own errors): a page, never a stack.
+    app.use(signInErrorHandler(o.logger));
     this.app = app;
 
     // Claude registers a client on every fresh connection: drop registrations that never led to
@@ -244,32 +263,6 @@ export class AuthorizationServer {
     };
   }
 
-  private mountResourceMetadata(app: Express): void {
-    const { o, issuer } = this;
-    const send = (res: express.Response, server: string) => {
-      res.set('cache-control', 'public, max-age=300').set('access-control-allow-origin', '*');
-      res.json(protectedResourceMetadata(issuer, server, o.servers()[server]?.title));
-    };
-    // RFC 9728 §3.1: path-suffixed, per server.
-    app.get(/^\/\.well-known\/oauth-protected-resource\/servers\/([^/]+)\/mcp\/?$/, (req, res) => {
-      const server = decodeURIComponent((req.params as Record<string, string>)[0]!);
-      if (!o.servers()[server]) return void res.status(404).json({ error: 'not_found', error_description: `no server named "${server}"` });
-      send(res, server);
-    });
-    // Some clients probe the root: answer for the only server, or list where to look.
-    app.get('/.well-known/oauth-protected-resource', (_req, res) => {
-      const list = Object.keys(o.servers());
-      if (list.length === 1) return send(res, list[0]!);
-      res.status(404).json({ error: 'not_found', error_description: 'several servers are published here; use /.well-known/oauth-protected-resource/servers/<name>/mcp' });
-    });
-    app.get('/', (_req, res) => {
-      res.type('html').send(renderPage({
-        title: 'MCP Publish', page: 'home',
-        body: `<p>This address publishes MCP servers. Add one of them to your MCP client (for Claude: Settings → Connectors → Add custom connector):</p>${Object.keys(o.servers()).map((s) => `<div class="box"><code>${esc(resourceUrl(issuer, s))}</code></div>`).join('')}`,
-      }));
-    });
-  }
-
   /** Deletes dynamically registered clients that are over a day old and never got a grant. */
   async sweepClients(now = Date.now()): Promise<number> {
     const clients = await this.o.state.list<Record<string, unknown>>('oidc.Client');
@@ -289,5 +282,6 @@ export class AuthorizationServer {
   close(): void {
     clearInterval(this.sweeper);
     this.limiter.close();
+    this.guard.close();
   }
 }

@@ -1,7 +1,8 @@
 // The page behind a local-account invite link: the invited person sets their password once.
-import express, { type Express } from 'express';
-import type { LocalAccounts } from '../identity/local-accounts.ts';
-import { errorPage, esc, renderPage } from './pages.ts';
+import express, { type Express, type Response } from 'express';
+import { LocalAccountError, type LocalAccounts } from '../identity/local-accounts.ts';
+import { shownMessage } from '../errors.ts';
+import { errorPage, esc, renderPage, sendPage } from './pages.ts';
 
 function invitePage(action: string, error?: string): string {
   return renderPage({
@@ -15,23 +16,28 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}<form method="p
 }
 
 export function mountInvitePages(app: Express, local: () => LocalAccounts | undefined): void {
-  const headers = { 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'", 'referrer-policy': 'no-referrer' };
-  app.get('/invite/:token', (req, res) => {
-    res.set(headers).type('html').send(invitePage(`/invite/${encodeURIComponent(req.params.token)}`));
+  const unavailable = (res: Response) => sendPage(res, errorPage('Not available', 'Local accounts are not enabled here.').html, 404);
+  // A used or expired link says so, rather than offer a form that can only fail.
+  const used = (res: Response) => sendPage(res, errorPage('This invite cannot be used', 'It was used already or has expired. Ask for a new one.').html, 410);
+
+  app.get('/invite/:token', async (req, res) => {
+    const accounts = local();
+    if (!accounts) return unavailable(res);
+    if (!(await accounts.inviteUsable(req.params.token))) return used(res);
+    sendPage(res, invitePage(`/invite/${encodeURIComponent(req.params.token)}`));
   });
   app.post('/invite/:token', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
-    res.set(headers).type('html');
     const accounts = local();
     const action = `/invite/${encodeURIComponent(req.params.token)}`;
     const password = String(req.body?.password ?? '');
-    if (!accounts) return void res.status(404).send(errorPage('Not available', 'Local accounts are not enabled here.').html);
-    if (password !== String(req.body?.confirm ?? '')) return void res.status(400).send(invitePage(action, 'The two passwords differ.'));
+    if (!accounts) return unavailable(res);
+    if (password !== String(req.body?.confirm ?? '')) return sendPage(res, invitePage(action, 'The two passwords differ.'), 400);
     try {
       const profile = await accounts.redeemInvite(req.params.token, password);
-      res.send(renderPage({ title: 'Password saved', page: 'invite-done', body: `<p>Your account <b>${esc(profile.email)}</b> is ready. Go back to your app and sign in.</p>` }));
+      sendPage(res, renderPage({ title: 'Password saved', page: 'invite-done', body: `<p>Your account <b>${esc(profile.email)}</b> is ready. Go back to your app and sign in.</p>` }));
     } catch (e) {
-      const err = e as Error & { expose?: boolean };
-      res.status(400).send(err.expose ? invitePage(action, err.message) : errorPage('This invite cannot be used', 'It was used already or has expired. Ask for a new one.').html);
+      if (!(e instanceof LocalAccountError) || e.code === 'invalid_invite') return used(res);
+      sendPage(res, invitePage(action, shownMessage(e, 'That password cannot be used.')), 400); // weak_password: try another
     }
   });
 }

@@ -1,5 +1,12 @@
 // The pages a person sees while signing in: sign-in, waiting for the owner, denied, consent,
 // per-user setup, errors. Plain server-rendered HTML (no script needed), escaped throughout.
+import type { Response } from 'express';
+
+/** Sends a page: never cached, never framed (clickjacking), no referrer to the next site. */
+export function sendPage(res: Response, html: string, status = 200): void {
+  res.set('cache-control', 'no-store').set('x-frame-options', 'DENY').set('content-security-policy', "frame-ancestors 'none'").set('referrer-policy', 'no-referrer');
+  res.status(status).type('html').send(html);
+}
 
 export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -24,11 +31,13 @@ export interface PageOptions {
   body: string;
   /** Reload every n seconds (the waiting page goes on by itself, without script). */
   refreshSeconds?: number;
+  /** With `refreshSeconds`: go there instead of reloading. */
+  refreshUrl?: string;
 }
 
 export function renderPage(o: PageOptions): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(o.title)} · MCP Publish</title>${o.refreshSeconds ? `<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}<style>${CSS}</style></head>
+<title>${esc(o.title)} · MCP Publish</title>${o.refreshSeconds ? `<meta http-equiv="refresh" content="${o.refreshSeconds}${o.refreshUrl ? `;url=${esc(o.refreshUrl)}` : ''}">` : ''}<style>${CSS}</style></head>
 <body><main data-page="${esc(o.page)}"><div class="brand">MCP Publish</div><h1>${esc(o.title)}</h1>${o.body}</main></body></html>`;
 }
 
@@ -63,12 +72,14 @@ export function waitingPage(who: string): string {
   });
 }
 
-export function deniedPage(o: { who: string; reason: string; action: string }): string {
+/** Shown briefly, then the browser goes on to `action` by itself, which tells the app (`access_denied`), so it stops waiting. */
+export function deniedPage(o: { who: string; reason: string; action: string; seconds: number }): string {
   return renderPage({
-    title: 'Access denied', page: 'denied',
+    title: 'Access denied', page: 'denied', refreshSeconds: o.seconds, refreshUrl: o.action,
     body: `<p>You are signed in as <b>${esc(o.who)}</b>, but this account may not use these servers.</p>
 <p class="muted">${esc(o.reason)}</p><p class="muted">If you think this is a mistake, ask the person who shared the link.</p>
-<form method="post" action="${esc(o.action)}"><button class="secondary" type="submit">Back to the app</button></form>`,
+<p class="muted">Going back to the app in ${o.seconds} seconds…</p>
+<form method="post" action="${esc(o.action)}"><button class="secondary" type="submit">Back to the app now</button></form>`,
   });
 }
 

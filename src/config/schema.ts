@@ -171,7 +171,7 @@ export const LoginConfig = z.object({
 
 /** Who is let in without asking the owner. Emails, domains, orgs and teams compare case-insensitively. */
 export const AllowList = z.object({
-  /** Exact email addresses; an email the IdP marks unverified (`email_verified: false`) matches none. */
+  /** Exact email addresses; only verified emails match (an IdP that does not say needs `trustEmails`). */
   emails: z.array(z.string()).default([]),
   /** Email domains ("example.com", exactly: not its subdomains); only verified emails match. */
   domains: z.array(z.string()).default([]),

@@ -2,17 +2,17 @@
 // status, never a stack trace (STYLE 3).
 import type { ServerResponse } from 'node:http';
 import { errorResponse, type JsonRpcId } from '../jsonrpc/messages.ts';
+import { CodedError } from '../errors.ts';
 
-/** An error a handler step raises; `expose` says its message may reach a remote client. */
-export class GatewayError extends Error {
+/** An error a handler step raises, `code` a JSON-RPC one; `expose` (default true) says its message may reach a remote client. */
+export class GatewayError extends CodedError<number> {
   constructor(
     readonly status: number,
-    readonly code: number,
+    code: number,
     message: string,
-    readonly options: { id?: JsonRpcId | null; data?: unknown; headers?: Record<string, string>; expose?: boolean } = {},
+    readonly options: { id?: JsonRpcId | null; data?: unknown; headers?: Record<string, string>; expose?: boolean; cause?: unknown } = {},
   ) {
-    super(message);
-    this.name = 'GatewayError';
+    super(code, message, { expose: options.expose ?? true, cause: options.cause });
   }
 }
 
@@ -28,7 +28,7 @@ export function sendJsonRpcError(res: ServerResponse, status: number, id: JsonRp
 
 export function sendGatewayError(res: ServerResponse, e: unknown): void {
   if (e instanceof GatewayError) {
-    sendJsonRpcError(res, e.status, e.options.id ?? null, e.code, e.message, e.options.data, e.options.headers);
+    sendJsonRpcError(res, e.status, e.options.id ?? null, e.code, e.expose ? e.message : 'internal error', e.options.data, e.options.headers);
   } else {
     sendJsonRpcError(res, 500, null, -32603, 'internal error');
   }

@@ -3,6 +3,7 @@
 // default. Passwords and invite tokens are never stored or logged; only their hashes are kept.
 import { createHash, randomBytes } from 'node:crypto';
 import type { StateStore } from '../state/state-store.ts';
+import { CodedError } from '../errors.ts';
 import { DEFAULT_SCRYPT, hashPassword, sameParams, verifyPassword, type ScryptParams } from './password-hash.ts';
 import { normalizeEmail, type LoginProfile } from './profile.ts';
 
@@ -51,15 +52,10 @@ interface StoredInvite { accountId: string; createdAt: number; expiresAt: number
 export const LOCAL_ACCOUNT_ERROR_CODES = ['invalid_email', 'exists', 'unknown_account', 'weak_password', 'invalid_invite'] as const;
 export type LocalAccountErrorCode = (typeof LOCAL_ACCOUNT_ERROR_CODES)[number];
 
-export class LocalAccountError extends Error {
-  readonly code: LocalAccountErrorCode;
-  /** The message may be shown to the person at the login or invite page. */
-  readonly expose: boolean;
+/** `expose`: the message may be shown to the person at the login or invite page. */
+export class LocalAccountError extends CodedError<LocalAccountErrorCode> {
   constructor(code: LocalAccountErrorCode, message: string) {
-    super(message);
-    this.name = 'LocalAccountError';
-    this.code = code;
-    this.expose = code === 'weak_password' || code === 'invalid_invite';
+    super(code, message, { expose: code === 'weak_password' || code === 'invalid_invite' });
   }
 }
 
@@ -169,6 +165,12 @@ export class LocalAccounts {
       await this.#state.put(INVITES_COLLECTION, tokenId(token), invite, { expiresAt: invite.expiresAt });
       return token;
     });
+  }
+
+  /** Whether an invite token can still be redeemed (known, unused, not expired). */
+  async inviteUsable(token: string): Promise<boolean> {
+    const invite = await this.#state.get<StoredInvite>(INVITES_COLLECTION, tokenId(String(token)));
+    return invite !== undefined && invite.expiresAt > this.#now();
   }
 
   /**

@@ -1,5 +1,6 @@
 // The one error type of the redirect logins (OIDC and GitHub): a `code` from a closed list that
 // callers switch on, the IdP's own RFC 6749 fields when it sent them, and the original as `cause`.
+import { CodedError } from '../errors.ts';
 import type { LoginMethod } from './profile.ts';
 
 /**
@@ -42,21 +43,16 @@ export interface LoginErrorOptions {
  * endpoint, `400 {"error":"invalid_grant","error_description":"grant request is invalid"}`
  * and surfaces as `code: "token_exchange_failed"`, `error: "invalid_grant"`, `status: 400`.
  */
-export class LoginError extends Error {
-  readonly code: LoginErrorCode;
+export class LoginError extends CodedError<LoginErrorCode> {
   readonly provider: LoginMethod;
-  /** True when `message` may be shown on the login page; otherwise show a generic sentence. */
-  readonly expose: boolean;
   readonly error: string | undefined;
   readonly errorDescription: string | undefined;
   readonly status: number | undefined;
 
   constructor(provider: LoginMethod, code: LoginErrorCode, message: string, options: LoginErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'LoginError';
+    // `expose`: the message may be shown on the login page; otherwise show a generic sentence.
+    super(code, message, { cause: options.cause, expose: EXPOSED.has(code) });
     this.provider = provider;
-    this.code = code;
-    this.expose = EXPOSED.has(code);
     this.error = options.error;
     this.errorDescription = options.errorDescription;
     this.status = options.status;

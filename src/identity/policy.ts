@@ -44,8 +44,9 @@ export type AccessPolicy = Pick<AccessConfig, 'allow' | 'deny' | 'unknownUsers'>
  * 2. the owner: allow;
  * 3. removed by the owner: deny;
  * 4. approved by the owner: allow; denied by the owner: deny;
- * 5. allow list: email (unless the IdP said it is unverified), domain (verified emails only),
- *    subject, OIDC group, GitHub team ("org/team"), GitHub organization;
+ * 5. allow list: email and domain (verified emails only: an IdP that does not say is not
+ *    believed, unless the owner set `trustEmails`), subject, OIDC group, GitHub team
+ *    ("org/team"), GitHub organization;
  * 6. anyone else: deny, or pending with `unknownUsers: "ask-owner"`.
  */
 export function decide(profile: LoginProfile, user: PolicyUser | undefined, access: AccessPolicy): Decision {
@@ -66,10 +67,10 @@ export function decide(profile: LoginProfile, user: PolicyUser | undefined, acce
   if (byOwner && user?.status === 'allowed') return { verdict: 'allow', rule: 'owner-approved', reason: `The owner let ${who} in.` };
   if (byOwner && user?.status === 'denied') return { verdict: 'deny', rule: 'owner-denied', reason: `The owner refused ${who} access.` };
 
-  // 5. The allow list. An email the IdP said is unverified matches nothing; a domain needs a
-  //    verified email, since anyone can claim an address at a domain.
+  // 5. The allow list. Only a verified email matches: where people can edit their email at the
+  //    IdP, an address the IdP does not vouch for is anyone's claim (account takeover).
   const allow = access.allow;
-  if (email && profile.emailVerified !== false && has(allow.emails, email)) {
+  if (email && profile.emailVerified === true && has(allow.emails, email)) {
     return { verdict: 'allow', rule: 'allow-email', reason: `${who} is on the allow list.` };
   }
   if (domain && profile.emailVerified === true && has(allow.domains, domain)) {

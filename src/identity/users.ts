@@ -7,6 +7,9 @@ import type { Logger } from '../logging/logger.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { decide, POLICY_DECIDER, type Decision } from './policy.ts';
 import { loginKey, normalizeEmail, type LoginMethod, type LoginProfile } from './profile.ts';
+import { UnknownUserError, UserDirectoryError } from './user-directory-error.ts';
+
+export { UnknownUserError, UserDirectoryError };
 
 /** The state store collection the records live in. */
 export const USERS_COLLECTION = 'users';
@@ -58,6 +61,12 @@ export interface UserChange {
 export interface UserDirectoryOptions {
   /** Told when a change listener throws. */
   logger?: Logger;
+  /**
+   * Ends what a person holds (tokens, refresh tokens, consents, browser sessions) when their
+   * status becomes `removed` or `denied`: stored first, so they are refused at once, then this,
+   * awaited before the change resolves, so letting them in again later revives nothing.
+   */
+  revoke?: (user: UserRecord) => Promise<void>;
   /** Clock, epoch ms; default `Date.now`. */
   now?: () => number;
 }
@@ -65,6 +74,7 @@ export interface UserDirectoryOptions {
 export class UserDirectory {
   readonly #state: StateStore;
   readonly #logger: Logger | undefined;
+  readonly #revoke: ((user: UserRecord) => Promise<void>) | undefined;
   readonly #now: () => number;
   readonly #byId = new Map<string, UserRecord>();
   readonly #byLogin = new Map<string, string>();
@@ -76,6 +86,7 @@ export class UserDirectory {
   private constructor(state: StateStore, options: UserDirectoryOptions) {
     this.#state = state;
     this.#logger = options.logger;
+    this.#revoke = options.revoke;
     this.#now = options.now ?? Date.now;
   }
 
@@ -142,13 +153,19 @@ export class UserDirectory {
   /**
    * The owner's decision: sets the status and who decided (`by`, e.g. "owner"). Approving or
    * denying a pending user ends their `waitForDecision`; `removed` or `denied` makes
-   * `isActive` false at once. Rejects with `UnknownUserError` for an unknown id.
+   * `isActive` false at once and revokes what they hold (`revoke`) before resolving. Rejects
+   * with `UnknownUserError` for an unknown id, and with `owner_protected` when asked to remove
+   * or deny the owner.
    */
   setStatus(id: string, status: UserStatus, by: string): Promise<UserRecord> {
     return this.#serial(async () => {
       const previous = this.#require(id);
+      if (previous.owner && blocked(status)) {
+        throw new UserDirectoryError('owner_protected', `${previous.email ?? 'This account'} is the owner's own account: you cannot ${status === 'removed' ? 'remove' : 'deny'} yourself (you would lock yourself out of your own servers).`, id);
+      }
       const user = { ...structuredClone(previous), status, decidedAt: this.#now(), decidedBy: by };
-      await this.#save(user, previous);
+      // Revoked even when the status was already so: a retry after a failed revocation finishes it.
+      await this.#save(user, previous, blocked(status));
       return structuredClone(user);
     });
   }
@@ -247,9 +264,10 @@ export class UserDirectory {
     return user;
   }
 
-  async #save(user: UserRecord, previous: UserRecord | undefined): Promise<void> {
+  async #save(user: UserRecord, previous: UserRecord | undefined, revoke = blocked(user.status) && previous?.status !== user.status): Promise<void> {
     await this.#state.put(USERS_COLLECTION, user.id, user);
     this.#index(user);
+    if (revoke) await this.#revoke?.(structuredClone(user));
     const change: UserChange = previous ? { user: structuredClone(user), previous: structuredClone(previous) } : { user: structuredClone(user) };
     for (const listener of [...this.#listeners]) {
       try {
@@ -274,15 +292,9 @@ export class UserDirectory {
   }
 }
 
-/** A user id the directory does not know. */
-export class UnknownUserError extends Error {
-  readonly code = 'unknown_user';
-  readonly userId: string;
-  constructor(userId: string) {
-    super(`no user with id ${userId}`);
-    this.name = 'UnknownUserError';
-    this.userId = userId;
-  }
+/** Statuses that shut a person out: what they hold is revoked. */
+function blocked(status: UserStatus): boolean {
+  return status === 'removed' || status === 'denied';
 }
 
 /** The profile of a record's last login, as the record remembers it; undefined if it never signed in. */

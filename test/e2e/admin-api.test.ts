@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fixture, text } from '../support/gateway.ts';
 import { startSignedInGateway, type SignedInGateway } from '../support/signed-in.ts';
+import { Admin, startAdmin } from '../support/admin.ts';
 import { startIdp, type TestIdp } from '../support/idp.ts';
 import { rememberSecret } from '../support/log-audit.ts';
 import { AdminServer } from '../../src/admin/admin-server.ts';
@@ -21,28 +22,6 @@ import type { TunnelProvider, TunnelStatus } from '../../src/tunnel/tunnel-provi
 
 const ANA = { login: { email: 'ana@example.com', password: 'ana-password-1' } };
 const BOB = { login: { email: 'bob@example.com', password: 'bob-password-1' } };
-
-/** A client of one admin API, as the settings window would be. */
-class Admin {
-  constructor(readonly url: string, readonly token: string) {}
-
-  async call<T = any>(method: string, route: string, body?: unknown): Promise<{ status: number; json: T; text: string; type: string }> {
-    const res = await fetch(this.url + route, {
-      method, headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const t = await res.text();
-    let json: any;
-    try { json = JSON.parse(t); } catch { json = undefined; }
-    return { status: res.status, json, text: t, type: res.headers.get('content-type') ?? '' };
-  }
-
-  async ok<T = any>(method: string, route: string, body?: unknown): Promise<T> {
-    const r = await this.call<T>(method, route, body);
-    assert.equal(r.status, 200, `${method} ${route}: ${r.text}`);
-    return r.json;
-  }
-}
 
 /** Raw HTTP, for what fetch will not send (a foreign Host). */
 function raw(url: string, headers: Record<string, string>): Promise<number> {
@@ -120,11 +99,7 @@ before(async () => {
   gw = await startSignedInGateway(servers, { access, configFile });
   await gw.addLocalUser('ana@example.com', 'ana-password-1');
   await gw.addLocalUser('bob@example.com', 'bob-password-1');
-  // As `mcp-publish serve` builds it.
-  server = new AdminServer({ publisher: gw.publisher, configFile, secrets: gw.secrets, state: gw.state, logger: gw.publisher.logger.child({ component: 'admin' }), keepAliveMs: 100 });
-  const endpoint = await server.start();
-  rememberSecret(endpoint.token);
-  admin = new Admin(endpoint.url, endpoint.token);
+  ({ server, admin } = await startAdmin(gw, { configFile, keepAliveMs: 100 }));
 });
 after(async () => {
   await server?.stop();
@@ -461,4 +436,41 @@ test('publish and unpublish from the tray: the status stream shows connecting, o
     await tray.stop();
     await own.close();
   }
+});
+
+test('the admin API reads what it is sent: a malformed percent-encoding is 400, a body split inside a character arrives whole', async () => {
+  const malformed = await admin.call('POST', '/api/users/%E0%A4%A/action', { action: 'approve' });
+  assert.equal(malformed.status, 400, malformed.text);
+  assert.equal(malformed.json.error, 'bad_request');
+  // "ë" is two bytes in UTF-8: send the first in one chunk and the second in the next.
+  const body = Buffer.from(JSON.stringify({ email: 'zoë@example.com', name: 'Zoë' }));
+  const split = body.indexOf(Buffer.from('ë')) + 1;
+  const answer = await new Promise<{ status: number; json: any }>((resolve, reject) => {
+    const req = http.request(admin.url + ADMIN_ROUTES.localAccounts, {
+      method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json', 'content-length': body.length },
+    }, (res) => {
+      let t = '';
+      res.setEncoding('utf8').on('data', (c) => { t += c; }).on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(t) }));
+    });
+    req.on('error', reject);
+    req.write(body.subarray(0, split));
+    setTimeout(() => req.end(body.subarray(split)), 100);
+  });
+  assert.equal(answer.status, 200, JSON.stringify(answer.json));
+  assert.equal(answer.json.email, 'zoë@example.com');
+});
+
+test('an invite link works once: opened again it says so instead of showing the password form', async () => {
+  const { invite } = await admin.ok('POST', ADMIN_ROUTES.localAccounts, { email: 'dee@example.com' });
+  rememberSecret(new URL(invite).pathname.split('/').pop());
+  const first = await (await fetch(invite)).text();
+  assert.match(first, /data-page="invite"/);
+  rememberSecret('dee-password-1');
+  const saved = await fetch(invite, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'password=dee-password-1&confirm=dee-password-1' });
+  assert.match(await saved.text(), /data-page="invite-done"/);
+  const again = await fetch(invite);
+  const page = await again.text();
+  assert.equal(again.status, 410);
+  assert.doesNotMatch(page, /type="password"/, 'no password form');
+  assert.match(page, /already|expired/i);
 });

@@ -8,6 +8,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { alive, fixture, text } from '../support/gateway.ts';
 import { Browser, TestOAuthProvider } from '../support/browser.ts';
 import { startSignedInGateway, type SignedInGateway } from '../support/signed-in.ts';
+import { openStateStore } from '../../src/state/state-store.ts';
+import { USERS_COLLECTION } from '../../src/identity/users.ts';
 
 let gw: SignedInGateway;
 before(async () => {
@@ -105,7 +107,9 @@ test('a user not on the allow-list is refused with a clear page when unknown use
     assert.match(visit.lastHtml, /mallory@example\.com/);
     const mallory = strict.publisher.signIn!.users.list().find((u) => u.email === 'mallory@example.com')!;
     assert.equal(mallory.status, 'denied');
-    // "Back to the app" ends the authorization with access_denied at the client's redirect URI.
+    // The page goes on to tell the app by itself after a moment (mcp-remote.test.ts follows it in
+    // Chromium); "Back to the app now" does it at once: access_denied at the client's redirect URI.
+    assert.match(visit.lastHtml, /<meta http-equiv="refresh" content="5;url=\/interaction\/[^"]+\/denied">/);
     const back = /<form method="post" action="([^"]+)"/.exec(visit.lastHtml)![1]!;
     const res = await provider.browser.fetch(new URL(back, strict.issuer), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     const location = new URL(res.headers.get('location')!, strict.issuer);
@@ -116,6 +120,22 @@ test('a user not on the allow-list is refused with a clear page when unknown use
     assert.equal(redirect.searchParams.get('iss'), strict.issuer);
   } finally {
     await strict.close();
+  }
+});
+
+test('at start the access policy applies to everyone again: someone let in through an email nobody verified is shut out', async () => {
+  const state = await openStateStore({});
+  const record = {
+    id: 'u_mallory', email: 'ana@example.com', emailVerified: false, logins: [{ provider: 'oidc', subject: 'mallory' }], lastLogin: { provider: 'oidc', subject: 'mallory' },
+    groups: [], githubOrgs: [], githubTeams: [], status: 'allowed', decidedBy: 'policy', createdAt: 1, lastLoginAt: 1,
+  };
+  await state.put(USERS_COLLECTION, record.id, record);
+  const later = await startSignedInGateway({ slow: fixture('slow-server') }, { state, access: { allow: { emails: ['ana@example.com'] }, unknownUsers: 'deny' } });
+  try {
+    assert.equal(later.publisher.signIn!.users.get('u_mallory')!.status, 'denied');
+    assert.equal(later.publisher.signIn!.users.isActive('u_mallory'), false);
+  } finally {
+    await later.close();
   }
 });
 

@@ -24,6 +24,8 @@ before(async () => {
     users: [
       { id: 'ana-sub', username: 'ana', password: 'ana-idp-pass', email: 'ana@corp.example', emailVerified: true, name: 'Ana', groups: ['eng'] },
       { id: 'max-sub', username: 'max', password: 'max-idp-pass', email: 'max@corp.example', emailVerified: true, groups: ['sales'] },
+      // An IdP whose users edit their own email and that does not say whether it is verified.
+      { id: 'mallory-sub', username: 'mallory', password: 'mallory-idp-pass', email: 'boss@corp.example', groups: [] },
     ],
   });
   github = await startFakeGithub({
@@ -45,7 +47,7 @@ before(async () => {
         oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: { keychain: 'oidc-client-secret' }, label: 'Sign in with Corp', scopes: ['openid', 'email', 'profile', 'groups'] },
         github: { clientId: github.clientId, clientSecret: { keychain: 'github-client-secret' }, baseUrl: github.baseUrl, apiUrl: github.apiUrl },
       },
-      allow: { groups: ['eng'], githubOrgs: ['acme'] },
+      allow: { groups: ['eng'], githubOrgs: ['acme'], emails: ['boss@corp.example'] },
       unknownUsers: 'deny',
     },
   });
@@ -71,6 +73,15 @@ test('a person outside the allowed groups is refused with a clear page', async (
   await assert.rejects(gw.connect('slow', provider.person, { provider }), /no code/);
   assert.deepEqual(provider.visits[0]!.pages, ['login', 'denied']);
   assert.match(provider.visits[0]!.lastHtml, /max@corp\.example/);
+});
+
+test("an email the IdP does not say is verified does not match the allow list (someone could have typed the boss's address)", async () => {
+  const provider = new TestOAuthProvider(new Browser(), { login: { via: 'oidc', username: 'mallory', password: 'mallory-idp-pass' } });
+  await assert.rejects(gw.connect('slow', provider.person, { provider }), /no code/);
+  assert.deepEqual(provider.visits[0]!.pages, ['login', 'denied']);
+  const mallory = gw.publisher.signIn!.users.list().find((u) => u.logins.some((l) => l.subject === 'mallory-sub'))!;
+  assert.equal(mallory.status, 'denied');
+  assert.equal(mallory.emailVerified, false);
 });
 
 test('a member of an allowed GitHub organization signs in with GitHub; others are refused', async () => {

@@ -30,6 +30,9 @@ export interface Visit {
 export class Browser {
   private jars = new Map<string, Map<string, string>>();
 
+  /** `headers` go with every request (e.g. the X-Forwarded-For a tunnel's edge adds for this person). */
+  constructor(readonly headers: Record<string, string> = {}) {}
+
   private jar(url: URL): Map<string, string> {
     let j = this.jars.get(url.host);
     if (!j) this.jars.set(url.host, (j = new Map()));
@@ -39,6 +42,7 @@ export class Browser {
   async fetch(url: URL, init: RequestInit = {}): Promise<Response> {
     const jar = this.jar(url);
     const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.headers)) if (!headers.has(k)) headers.set(k, v);
     if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of res.headers.getSetCookie()) {

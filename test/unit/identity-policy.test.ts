@@ -67,9 +67,9 @@ describe('access policy', () => {
   });
 
   describe('the allow list', () => {
-    it('emails match case-insensitively, unless the IdP said the email is unverified', () => {
+    it('emails match case-insensitively, and only when the IdP said the email is verified', () => {
       check(ana, undefined, { allow: { emails: [' ANA@example.com '] }, ...closed }, 'allow', 'allow-email');
-      check(silent, undefined, { allow: { emails: ['ana@example.com'] }, ...closed }, 'allow', 'allow-email');
+      check(silent, undefined, { allow: { emails: ['ana@example.com'] }, ...closed }, 'deny', 'unknown-denied');
       check(unverified, undefined, { allow: { emails: ['ana@example.com'] }, ...closed }, 'deny', 'unknown-denied');
     });
     it('domains match verified emails only, and only the exact domain', () => {
