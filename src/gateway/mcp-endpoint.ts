@@ -11,6 +11,7 @@ import { ResponseSink, type Accepts } from '../sessions/response-sink.ts';
 import { newSessionId, type ActivityRecord, type Session } from '../sessions/session.ts';
 import type { SessionRouter } from '../sessions/session-router.ts';
 import type { UpstreamPool } from '../upstream/child-pool.ts';
+import type { Multiplexer } from '../upstream/multiplexer.ts';
 import { GatewayError, sendGatewayError, sendJsonRpcError } from './http-errors.ts';
 import { readBody } from './body.ts';
 import type { RequestGuard } from './request-guard.ts';
@@ -167,8 +168,8 @@ async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: st
   const id = newSessionId();
   let mux;
   try {
-    deps.sessions.assertRoom(identity.user);
-    mux = deps.pool.acquire(server, identity.user, id);
+    deps.sessions.makeRoom(identity.user);
+    mux = acquire(deps, server, identity.user, id);
   } catch (e) {
     if (e instanceof LimitError) return sendJsonRpcError(res, 200, message.id, e.code, e.message);
     throw e;
@@ -190,6 +191,16 @@ async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: st
   });
   const sink = new ResponseSink(res, accepts, { headers: { 'mcp-session-id': session.id } });
   sink.finish({ jsonrpc: '2.0', id: message.id, result: { ...init, protocolVersion: version } });
+}
+
+/** The upstream for a new session; at the process limit an idle session's own process makes room first. */
+function acquire(deps: McpEndpointDeps, server: string, user: string, sessionId: string): Multiplexer {
+  try {
+    return deps.pool.acquire(server, user, sessionId);
+  } catch (e) {
+    if (!(e instanceof LimitError) || !deps.sessions.evictIdle(user, (s) => deps.pool.ownsProcessAlone(s.mux), e.limit)) throw e;
+    return deps.pool.acquire(server, user, sessionId);
+  }
 }
 
 function get(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, server: string, identity: Identity): void {

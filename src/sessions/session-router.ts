@@ -51,26 +51,46 @@ export class SessionRouter {
 
   get size(): number { return this.sessions.size; }
 
-  /** Throws LimitError when `user` may not open another session. */
-  assertRoom(user: string): void {
+  /**
+   * Makes room for one more session of `user`: at the limit, their least recently used idle
+   * session (no call in flight; a connected GET stream does not count) is closed; when none is
+   * idle, LimitError.
+   */
+  makeRoom(user: string): void {
     const max = this.options.limits?.().sessionsPerPerson;
     if (max === undefined) return;
     let n = 0;
     for (const s of this.sessions.values()) if (s.user === user) n++;
     for (const h of this.held) if (h.user === user) n++;
-    if (n >= max) throw new LimitError('sessionsPerPerson', max);
+    if (n < max) return;
+    if (!this.evictIdle(user, () => true, 'sessionsPerPerson')) throw new LimitError('sessionsPerPerson', max);
+  }
+
+  /**
+   * Closes the least recently used idle session of `user` that `fits`, telling it which limit
+   * made room for a newer one. Returns whether one was closed.
+   */
+  evictIdle(user: string, fits: (s: Session) => boolean, limit: string): boolean {
+    let oldest: Session | undefined;
+    for (const s of this.sessions.values()) {
+      if (s.user !== user || s.working || !fits(s)) continue;
+      if (!oldest || s.lastActive < oldest.lastActive) oldest = s;
+    }
+    if (!oldest) return false;
+    this.close(oldest, `the session was closed to make room for a newer one (gateway.limits.${limit})`);
+    return true;
   }
 
   /** Keeps a stream open outside any session (counted as one of its person's sessions) until `release`. */
   hold(item: Held): void {
-    this.assertRoom(item.user);
+    this.makeRoom(item.user);
     this.held.add(item);
   }
 
   release(item: Held): void { this.held.delete(item); }
 
   create(init: SessionInit): Session {
-    this.assertRoom(init.user);
+    this.makeRoom(init.user);
     const session = new Session({ replay: this.options.replay, ...init });
     this.sessions.set(session.id, session);
     return session;

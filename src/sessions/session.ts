@@ -112,6 +112,9 @@ export class Session implements MuxClient {
     this.mux.attach(this);
   }
 
+  /** True while a request of the session waits for its answer. */
+  get working(): boolean { return this.posts.size > 0; }
+
   /** True while a request is open or a GET stream is connected. */
   get busy(): boolean { return this.posts.size > 0 || (this.standalone?.sink !== undefined && !this.standalone.sink.done); }
 

@@ -133,6 +133,12 @@ export class UpstreamPool {
     return entry.mux;
   }
 
+  /** True when `mux` runs a process for one session alone (per-session isolation, or auto once exact). */
+  ownsProcessAlone(mux: Multiplexer): boolean {
+    for (const e of this.entries.values()) if (e.mux === mux) return e.child && e.key.includes('\u0000session\u0000');
+    return false;
+  }
+
   /** Throws LimitError when `user` may not have another child process. */
   private assertRoom(user: string): void {
     const max = this.options.limits?.().processesPerPerson;

@@ -137,7 +137,7 @@ test('the status lists each server with its local MCP URL and isolation', async 
   assert.equal(s.published, false);
   const slow = s.servers.find((x) => x.name === 'slow')!;
   assert.equal(slow.localUrl, `${s.gatewayUrl}/servers/slow/mcp`);
-  assert.equal(slow.isolation, 'per-user');
+  assert.equal(slow.isolation, 'auto');
   assert.equal(slow.kind, 'stdio');
   assert.equal(slow.publicUrl, undefined);
 });
@@ -152,7 +152,7 @@ test('the owner adds, replaces and deletes a server; an invalid one is refused w
   assert.deepEqual(onDisk.gateway, { port: 0 }, 'the file keeps its own shape (no defaults written into it)');
   const replaced = await admin.ok<ServerView>('PUT', adminPath(ADMIN_ROUTES.server, { name: 'echo2' }), { ...fixture('slow-server'), title: 'Echo 2' });
   assert.equal(replaced.title, 'Echo 2');
-  assert.equal(replaced.isolation, 'per-user');
+  assert.equal(replaced.isolation, 'auto');
 
   const before = await fs.readFile(configFile, 'utf8');
   const bad = await admin.call('PUT', adminPath(ADMIN_ROUTES.server, { name: 'broken' }), { command: 'node', args: 'server.js' });

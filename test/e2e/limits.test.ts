@@ -17,22 +17,43 @@ after(async () => { await gw.close(); });
 
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 
-test('a person over the open-session limit is told which limit; another person still gets in', async () => {
-  for (let i = 0; i < 3; i++) assert.equal((await rawPost(gw.mcpUrl('slow'), INIT, { 'x-test-user': 'many-sessions' })).status, 200);
+test('a person whose sessions are all busy is refused another, told which limit; another person still gets in', async () => {
+  const busy = await Promise.all([0, 1, 2].map(() => openRawSession(gw.mcpUrl('slow'), { 'x-test-user': 'many-sessions' })));
+  const calls = busy.map((s) => s.post(s.call(9, 'sleep', { ms: 800 })));
+  await new Promise((r) => setTimeout(r, 100));
   const over = await rawPost(gw.mcpUrl('slow'), INIT, { 'x-test-user': 'many-sessions' });
   assert.match(over.json.error?.message ?? '', /sessionsPerPerson/);
   assert.equal(over.headers.get('mcp-session-id'), null, 'no session was opened');
   const other = await gw.connect('slow', { user: 'someone-else' });
   assert.equal(text(await other.callTool({ name: 'echo', arguments: { text: 'fine' } })), 'fine');
+  await Promise.all(calls.map(async (c) => (await c).text()));
 });
 
-test('a person over the process limit (one per session) is told which limit', async () => {
+test('at the session limit, the least recently used idle session makes room (it then gets 404)', async () => {
+  const sessions = [];
+  for (let i = 0; i < 3; i++) sessions.push(await openRawSession(gw.mcpUrl('slow'), { 'x-test-user': 'forgetful' }));
+  await (await sessions[0]!.post(sessions[0]!.call(2, 'echo', { text: 'used lately' }))).text();
+  const fourth = await rawPost(gw.mcpUrl('slow'), INIT, { 'x-test-user': 'forgetful' });
+  assert.ok(fourth.headers.get('mcp-session-id'), 'the new session was opened');
+  const evicted = await sessions[1]!.post(sessions[1]!.call(3, 'echo', { text: 'x' }));
+  assert.equal(evicted.status, 404, 'the least recently used idle session was closed');
+  const kept = await sessions[0]!.post(sessions[0]!.call(4, 'echo', { text: 'still here' }));
+  assert.equal(kept.status, 200);
+});
+
+test('a person over the process limit (one per session), with every session busy, is told which limit; an idle one makes room', async () => {
   const a = await gw.connect('isolated', { user: 'many-processes' });
-  await gw.connect('isolated', { user: 'many-processes' });
+  const b = await gw.connect('isolated', { user: 'many-processes' });
+  const calls = [a, b].map((c) => c.callTool({ name: 'sleep', arguments: { ms: 800 } }));
+  await new Promise((r) => setTimeout(r, 100));
   await assert.rejects(gw.connect('isolated', { user: 'many-processes' }), /processesPerPerson/);
+  await Promise.all(calls);
+  await a.callTool({ name: 'echo', arguments: { text: 'a was used last' } });
+  const c = await gw.connect('isolated', { user: 'many-processes' });
+  assert.equal(text(await c.callTool({ name: 'echo', arguments: { text: 'room made' } })), 'room made');
   assert.equal(text(await a.callTool({ name: 'echo', arguments: { text: 'still' } })), 'still');
   const procs = gw.publisher.pool.list().filter((u) => u.user === 'many-processes');
-  assert.equal(procs.length, 2);
+  assert.equal(procs.length, 2, 'still two processes: b\'s made room');
 });
 
 test('a person over the requests-in-flight limit gets an error for the extra call; the others finish, and other people are not slowed', async () => {
