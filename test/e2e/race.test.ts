@@ -33,13 +33,18 @@ interface Tally {
   misroutes: string[];
 }
 
-interface Racer { client: Client; user: string; name: string; uri: string; inflight: Set<string> }
+interface Racer {
+  client: Client; user: string; name: string; uri: string;
+  inflight: Set<string>;
+  /** Calls this session cancelled: the child may still ask about one before it sees the cancellation. */
+  cancelled: Set<string>;
+}
 
 async function connect(server: string, user: string, name: string, tally: Tally): Promise<Racer> {
   const client = await gw.connect(server, { user, capabilities: { sampling: {}, elicitation: {} } });
-  const r: Racer = { client, user, name, uri: `race://${name}`, inflight: new Set() };
+  const r: Racer = { client, user, name, uri: `race://${name}`, inflight: new Set(), cancelled: new Set() };
   const mine = (tag: string, what: string) => {
-    if (!r.inflight.has(tag)) tally.misroutes.push(`${what} for ${tag} reached ${name}`);
+    if (!r.inflight.has(tag) && !r.cancelled.has(tag)) tally.misroutes.push(`${what} for ${tag} reached ${name}`);
   };
   client.setRequestHandler(CreateMessageRequestSchema, (req) => {
     const tag = String((req.params.messages[0]!.content as { text: string }).text);
@@ -74,7 +79,7 @@ async function oneCall(r: Racer, i: number, tally: Tally, cancelledTags: Set<str
   };
   const abort = new AbortController();
   const cancel = i % 11 === 5;
-  if (cancel) setTimeout(() => { cancelledTags.add(tag); abort.abort('race'); }, Math.floor(Math.random() * 8));
+  if (cancel) setTimeout(() => { cancelledTags.add(tag); r.cancelled.add(tag); abort.abort('race'); }, Math.floor(Math.random() * 8));
   tally.calls++;
   r.inflight.add(tag);
   try {
