@@ -32,3 +32,9 @@ test('every file under src/ opens with a comment saying what it owns', () => {
   const bare = files('src').filter((f) => !fs.readFileSync(f, 'utf8').startsWith('//'));
   assert.deepEqual(bare.map((f) => path.relative(ROOT, f)), []);
 });
+
+test('no file under src/ grows past ~300 lines (STYLE 6: a file is one thing)', () => {
+  const MAX = 330;
+  const big = files('src').map((f) => [path.relative(ROOT, f), fs.readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > MAX);
+  assert.deepEqual(big.map(([f, n]) => `${f}: ${n} lines`), []);
+});
