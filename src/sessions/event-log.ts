@@ -1,37 +1,5 @@
-// Resumable SSE streams (Streamable HTTP "Resumability and Redelivery"): every event a session
-// sends on a stream gets an id `<stream>.<seq>`, unique in the session, and is kept for a while so
-// a client whose connection dropped (a tunnel cut a long call) can GET the stream again with
-// Last-Event-ID and get what it missed. A stream's events are replayed only on that stream.
-import type { JsonRpcId } from '../jsonrpc/messages.ts';
-import type { ResponseSink } from './response-sink.ts';
-
-/** One logical stream of a session: the answer stream of one POST, or the GET stream. */
-export class Stream {
-  /** Events sent so far; the next one gets seq + 1. */
-  seq = 0;
-  /** The connection carrying it now; absent while the client is away. */
-  sink?: ResponseSink;
-  /** Its last message (a POST's answer) has been sent. */
-  finished = false;
-  /** When it finished, or lost its connection: it is forgotten a while later. */
-  since = Date.now();
-
-  constructor(
-    readonly no: number,
-    readonly kind: 'post' | 'get',
-    /** The client's request it answers (POST streams). */
-    readonly requestId?: JsonRpcId,
-  ) {}
-
-  /** The id of its next event. */
-  nextId(): string { return `${this.no}.${++this.seq}`; }
-}
-
-/** Reads `<stream>.<seq>` back; undefined for ids that are not ours. */
-export function parseEventId(id: string | undefined): { stream: number; seq: number } | undefined {
-  const m = id === undefined ? null : /^(\d{1,12})\.(\d{1,15})$/.exec(id.trim());
-  return m ? { stream: Number(m[1]), seq: Number(m[2]) } : undefined;
-}
+// The recent SSE events of one session, kept so a client whose stream dropped can be sent what it
+// missed (Streamable HTTP "Resumability and Redelivery"); bounded in bytes and in age.
 
 interface Logged { stream: number; seq: number; text: string; at: number }
 

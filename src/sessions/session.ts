@@ -7,11 +7,13 @@ import {
   ErrorCode, errorResponse, isResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse,
 } from '../jsonrpc/messages.ts';
 import type { Multiplexer, MuxClient } from '../upstream/multiplexer.ts';
-import { sseEvent, type ResponseSink } from './response-sink.ts';
+import type { ResponseSink } from './response-sink.ts';
 import { appendLocalTools, findLocalTool, type LocalTool } from './local-tools.ts';
 import { CLIENT_CAPABILITY_OF } from './protocol.ts';
 import type { RequestBudget } from './limits.ts';
-import { EventLog, Stream, parseEventId } from './event-log.ts';
+import { Streams, KEEPALIVE_MS, type ReplayOptions, type Stream } from './streams.ts';
+
+export type { ReplayOptions } from './streams.ts';
 
 /** What happened on a finished call, for the activity feed. */
 export interface ActivityRecord {
@@ -25,14 +27,6 @@ export interface ActivityRecord {
   ms: number;
   ok: boolean;
   error?: string;
-}
-
-/** How long streams can be taken up again, and what that may cost. */
-export interface ReplayOptions {
-  /** Bytes of recent events kept per session; default 1 MiB. */
-  bytes: number;
-  /** How long an event, a finished stream or an abandoned GET stream is kept; default 60 s. */
-  windowMs: number;
 }
 
 export interface SessionInit {
@@ -60,8 +54,6 @@ export function newSessionId(): string {
 const TRACKED = new Set(['tools/call', 'prompts/get', 'resources/read']);
 /** A POST still unanswered this long is turned into a stream with a first (priming) event id, so a dropped connection can be resumed. */
 const PRIME_AFTER_MS = 1000;
-/** A stream quiet this long gets a keep-alive comment. */
-const KEEPALIVE_MS = 15_000;
 /** 2025-11-25 (SEP-1699) lets servers send an event with an id and empty data first. */
 const PRIMING_SINCE = '2025-11-25';
 
@@ -93,11 +85,7 @@ export class Session implements MuxClient {
   lastActive = Date.now();
   closed = false;
   private posts = new Map<JsonRpcId, Post>();
-  /** Streams that can still be taken up again, by number. */
-  private streams = new Map<number, Stream>();
-  private standalone?: Stream;
-  private nextStream = 1;
-  private log?: EventLog;
+  private readonly streams: Streams;
   private readonly init: SessionInit;
 
   constructor(init: SessionInit) {
@@ -109,6 +97,7 @@ export class Session implements MuxClient {
     this.clientInfo = init.clientInfo;
     this.capabilities = init.capabilities;
     this.mux = init.mux;
+    this.streams = new Streams(init.replay, this.protocolVersion >= PRIMING_SINCE, (sink) => this.watch(sink));
     this.mux.attach(this);
   }
 
@@ -116,7 +105,7 @@ export class Session implements MuxClient {
   get working(): boolean { return this.posts.size > 0; }
 
   /** True while a request is open or a GET stream is connected. */
-  get busy(): boolean { return this.posts.size > 0 || (this.standalone?.sink !== undefined && !this.standalone.sink.done); }
+  get busy(): boolean { return this.posts.size > 0 || this.streams.getConnected; }
 
   /** A client request: its answer (and what relates to it) goes to `sink`. */
   request(message: JsonRpcRequest, sink: ResponseSink): void {
@@ -185,7 +174,7 @@ export class Session implements MuxClient {
     if (!post) return;
     this.posts.delete(post.id);
     post.release();
-    if (post.stream) this.finishStream(post.stream);
+    if (post.stream) this.streams.finish(post.stream);
     post.sink?.cancel();
   }
 
@@ -200,43 +189,7 @@ export class Session implements MuxClient {
    */
   openStream(sink: ResponseSink, lastEventId?: string): boolean {
     this.lastActive = Date.now();
-    const at = parseEventId(lastEventId);
-    const stream = at && this.streams.get(at.stream);
-    if (stream) return this.resume(stream, at.seq, sink);
-    if (this.standalone?.sink && !this.standalone.sink.done) return false;
-    const s = new Stream(this.nextStream++, 'get');
-    this.streams.set(s.no, s);
-    this.standalone = s;
-    this.attach(s, sink);
-    sink.openStream();
-    if (this.protocolVersion >= PRIMING_SINCE) sink.send(`id: ${s.no}.0\ndata: \n\n`);
-    return true;
-  }
-
-  private resume(stream: Stream, seq: number, sink: ResponseSink): boolean {
-    const missed = this.log?.after(stream.no, seq) ?? [];
-    if (stream.finished && missed.length === 0) {
-      // Everything was delivered: nothing more will come on it.
-      sink.res.writeHead(204).end();
-      return true;
-    }
-    stream.sink?.end();
-    sink.openStream();
-    for (const text of missed) sink.send(text);
-    if (stream.finished) return (sink.end(), true);
-    if (stream.kind === 'get') this.standalone = stream;
-    this.attach(stream, sink);
-    return true;
-  }
-
-  private attach(stream: Stream, sink: ResponseSink): void {
-    stream.sink = sink;
-    this.watch(sink);
-    sink.onclose = () => {
-      if (stream.sink !== sink) return;
-      stream.sink = undefined;
-      stream.since = Date.now();
-    };
+    return this.streams.get(sink, lastEventId);
   }
 
   deliver(message: JsonRpcMessage, related?: JsonRpcId): boolean {
@@ -250,9 +203,9 @@ export class Session implements MuxClient {
     // Related messages go on their request's stream; others on the GET stream (kept while its
     // client reconnects), else on the newest open request's stream, else nowhere.
     const post = related === undefined ? undefined : this.posts.get(related);
-    const stream = (post && this.streamOf(post)) ?? this.standalone ?? this.newestStream();
+    const stream = (post && this.streamOf(post)) ?? this.streams.getStream ?? this.newestStream();
     if (!stream) return false;
-    this.send(stream, message);
+    this.streams.send(stream, message);
     return true;
   }
 
@@ -264,7 +217,7 @@ export class Session implements MuxClient {
     if (post.method === 'tools/list' && this.init.localTools?.length && message.result) appendLocalTools(message.result, this.init.localTools);
     if (post.started) this.record(post, message);
     if (post.stream) {
-      this.send(post.stream, message, true);
+      this.streams.send(post.stream, message, true);
       return true;
     }
     if (!post.sink) return false;
@@ -276,36 +229,14 @@ export class Session implements MuxClient {
   private streamOf(post: Post): Stream | undefined {
     if (post.stream) return post.stream;
     if (!post.sink || post.sink.done || !post.sink.accepts.sse) return undefined;
-    const s = new Stream(this.nextStream++, 'post', post.id);
-    this.streams.set(s.no, s);
-    s.sink = post.sink;
-    post.stream = s;
-    return s;
+    post.stream = this.streams.open(post.id, post.sink);
+    return post.stream;
   }
 
   private newestStream(): Stream | undefined {
     let last: Post | undefined;
     for (const p of this.posts.values()) if (p.sink && !p.sink.done) last = p;
     return last && this.streamOf(last);
-  }
-
-  /** Sends a message on a stream under its next event id, keeping it for a resume. */
-  private send(stream: Stream, message: JsonRpcMessage, last = false): void {
-    const id = stream.nextId();
-    const text = sseEvent(JSON.stringify(message), id);
-    this.log ??= new EventLog(this.init.replay?.bytes ?? 1024 * 1024, this.init.replay?.windowMs ?? 60_000);
-    this.log.add(stream.no, stream.seq, text);
-    if (!last) return void stream.sink?.send(text);
-    stream.sink?.send(text);
-    this.finishStream(stream);
-  }
-
-  private finishStream(stream: Stream): void {
-    stream.finished = true;
-    stream.since = Date.now();
-    const sink = stream.sink;
-    stream.sink = undefined;
-    sink?.end();
   }
 
   private record(post: Post, message: JsonRpcResponse): void {
@@ -323,25 +254,13 @@ export class Session implements MuxClient {
    * streams nobody can take up any more are forgotten.
    */
   tick(now = Date.now()): void {
-    const priming = this.protocolVersion >= PRIMING_SINCE;
     for (const post of this.posts.values()) {
       const sink = post.sink;
       if (!sink || sink.done) continue;
-      if (!post.stream && priming && sink.accepts.sse && now - post.at >= PRIME_AFTER_MS) {
-        const s = this.streamOf(post)!;
-        sink.send(`id: ${s.no}.0\ndata: \n\n`);
-      } else sink.keepAlive(KEEPALIVE_MS);
+      if (!post.stream && this.protocolVersion >= PRIMING_SINCE && sink.accepts.sse && now - post.at >= PRIME_AFTER_MS) this.streams.prime(this.streamOf(post)!);
+      else sink.keepAlive(KEEPALIVE_MS);
     }
-    this.standalone?.sink?.keepAlive(KEEPALIVE_MS);
-    const windowMs = this.init.replay?.windowMs ?? 60_000;
-    for (const [no, s] of this.streams) {
-      if (s.sink || now - s.since < windowMs) continue;
-      if (s.finished || s.kind === 'get') {
-        this.streams.delete(no);
-        if (this.standalone === s) this.standalone = undefined;
-      }
-    }
-    this.log?.trim(now);
+    this.streams.tick(now);
   }
 
   /**
@@ -354,12 +273,10 @@ export class Session implements MuxClient {
     this.mux.detach(this);
     for (const post of this.posts.values()) {
       post.release();
-      if (post.stream) this.send(post.stream, errorResponse(post.id, ErrorCode.ConnectionClosed, why), true);
+      if (post.stream) this.streams.send(post.stream, errorResponse(post.id, ErrorCode.ConnectionClosed, why), true);
       else post.sink?.fail(ErrorCode.ConnectionClosed, why);
     }
     this.posts.clear();
-    for (const s of this.streams.values()) s.sink?.end();
-    this.streams.clear();
-    this.standalone = undefined;
+    this.streams.close();
   }
 }

@@ -98,7 +98,7 @@ test('a child that stops reading its input gets no more than a bounded backlog; 
   const own = await startGateway({ noisy: fixture('noisy-server', { isolation: 'per-user' }) }, { maxMessageBytes: 4 * MB });
   t.after(() => own.close());
   const s = await openRawSession(own.mcpUrl('noisy'), { 'x-test-user': 'deaf' });
-  await (await s.post(s.call(1, 'deaf', { ms: 5000 }))).text();
+  await (await s.post(s.call(1, 'deaf', { ms: 6000 }))).text();
   const base = retained();
   const memory = watchMemory();
   // 120 requests of 900 KB (108 MB) from a client in its own process, sent over time; small answers.
@@ -112,6 +112,8 @@ test('a child that stops reading its input gets no more than a bounded backlog; 
   }));
   // The child still does not read. Once the refusals have stopped coming, what is held is what the flood costs.
   while (answered < 100 || Date.now() - last < 500) await new Promise((r) => setTimeout(r, 50));
+  // The connections' read buffers are let go within a second or so; what stays is the flood's cost.
+  await new Promise((r) => setTimeout(r, 1500));
   const held = retained() - base;
   const answers = await done;
   const grew = memory.stop();
@@ -120,7 +122,7 @@ test('a child that stops reading its input gets no more than a bounded backlog; 
   const served = answers.filter((m) => /^\d+$/.test(m?.result?.content?.[0]?.text ?? ''));
   assert.ok(refused.length > 0, 'requests beyond the backlog are refused with the reason');
   assert.equal(refused.length + served.length, 120, `every other request was answered once the child listened again (${served.length} served, ${refused.length} refused)`);
-  // Bound: the 4 MB backlog, the accepted requests, and the buffers of the ~120 connections (17-31 MB measured).
-  assert.ok(held < 48 * MB, `the gateway held ${(held / MB).toFixed(1)} MB while 108 MB were sent to a child that did not read (backlog bound 4 MB)`);
+  // Bound: the 4 MB backlog and the accepted requests (12-29 MB measured; an unbounded backlog holds over 108 MB).
+  assert.ok(held < 40 * MB, `the gateway held ${(held / MB).toFixed(1)} MB while 108 MB were sent to a child that did not read (backlog bound 4 MB)`);
   assert.ok(grew < 256 * MB, `peak growth ${(grew / MB).toFixed(1)} MB (garbage included)`);
 });
