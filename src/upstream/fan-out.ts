@@ -66,3 +66,53 @@ export function subscribedUris(listeners: Iterable<Listener>): Set<string> {
   for (const l of listeners) for (const uri of l.subscriptions) uris.add(uri);
   return uris;
 }
+
+/** A session whose subscriptions the multiplexer keeps. */
+export interface Subscriber extends Listener { readonly subscriptions: Set<string> }
+
+/**
+ * Subscriptions are shared upstream: the first session to subscribe to a resource subscribes the
+ * upstream, the last one to leave unsubscribes it; the others are answered by the gateway.
+ */
+export class SharedSubscriptions<T extends Subscriber> {
+  constructor(
+    private readonly listeners: () => Iterable<T>,
+    /** Tells the upstream (a request of the gateway's own). */
+    private readonly tell: (method: 'resources/subscribe' | 'resources/unsubscribe', uri: string) => void,
+  ) {}
+
+  private heldByOthers(a: T, uri: string): boolean {
+    for (const l of this.listeners()) if (l !== a && l.subscriptions.has(uri)) return true;
+    return false;
+  }
+
+  /**
+   * A session's own resources/subscribe or unsubscribe: true when others hold it already (the
+   * gateway answers {}), false when it must go upstream as it is.
+   */
+  request(a: T, method: string, uri: unknown): boolean {
+    if (typeof uri !== 'string') return false;
+    const others = this.heldByOthers(a, uri);
+    if (method === 'resources/subscribe') a.subscriptions.add(uri);
+    else a.subscriptions.delete(uri);
+    return others;
+  }
+
+  /** Subscribes `a` without a request of its own (a listen stream). */
+  add(a: T, uri: string): void {
+    const others = this.heldByOthers(a, uri);
+    a.subscriptions.add(uri);
+    if (!others) this.tell('resources/subscribe', uri);
+  }
+
+  /** `a` has left (it is no longer among the listeners): what nobody else holds is unsubscribed. */
+  left(a: T): void {
+    const still = subscribedUris(this.listeners());
+    for (const uri of a.subscriptions) if (!still.has(uri)) this.tell('resources/unsubscribe', uri);
+  }
+
+  /** A restarted upstream is told again what is subscribed. */
+  restore(): void {
+    for (const uri of subscribedUris(this.listeners())) this.tell('resources/subscribe', uri);
+  }
+}

@@ -8,8 +8,9 @@ import {
   type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse,
 } from '../jsonrpc/messages.ts';
 import type { Upstream, UpstreamExit } from './upstream.ts';
-import { RequestTable, ServerRequestTable, type Entry } from './request-table.ts';
-import { logTargets, serverRequestRoute, subscribedUris, subscribers, type Listener } from './fan-out.ts';
+import { RequestTable, type Entry } from './request-table.ts';
+import { ServerRequests, type Asked } from './server-requests.ts';
+import { SharedSubscriptions, logTargets, subscribers, type Subscriber } from './fan-out.ts';
 import { UpstreamRunner, type InitializeResult, type RunnerState } from './upstream-runner.ts';
 
 export type { InitializeResult } from './upstream-runner.ts';
@@ -47,12 +48,18 @@ export interface MultiplexerOptions {
 export type MuxState = RunnerState;
 
 /** A session attached to this upstream, as the fan-out policy sees it. */
-class Attached implements Listener {
+class Attached implements Subscriber, Asked {
   readonly subscriptions = new Set<string>();
   constructor(readonly client: MuxClient, private readonly table: RequestTable<Attached>) {}
   get user(): string | undefined { return this.client.user; }
+  private forwarded() { return this.table.entries(this).filter((e) => e.upstreamId !== undefined); }
   /** Requests forwarded to the upstream and not answered: only those can have caused a server request. */
-  get inflight(): number { return this.table.entries(this).filter((e) => e.upstreamId !== undefined).length; }
+  get inflight(): number { return this.forwarded().length; }
+  get onlyCall(): JsonRpcId | undefined {
+    const mine = this.forwarded();
+    return mine.length === 1 ? mine[0]!.clientId : undefined;
+  }
+  deliver(message: JsonRpcMessage, related?: JsonRpcId): boolean { return this.client.deliver(message, related); }
 }
 
 /**
@@ -64,7 +71,10 @@ export class Multiplexer {
   private readonly runner: UpstreamRunner;
   private readonly clients = new Map<MuxClient, Attached>();
   private readonly table = new RequestTable<Attached>();
-  private readonly serverRequests = new ServerRequestTable<Attached>();
+  private readonly serverRequests: ServerRequests<Attached>;
+  private readonly subscriptions = new SharedSubscriptions<Attached>(() => this.clients.values(), (method, uri) => {
+    this.runner.internalRequest(method, { uri }, this.options.requestTimeoutMs).catch((e: Error) => this.options.logger.warn({ err: e.message, method }, 'a subscription change of the gateway\'s own failed'));
+  });
   /** Streams of each session that hold more than they can pass on (the upstream is paused while any do). */
   private readonly congested = new Map<MuxClient, number>();
   /** Last time a session attached, sent or received something; for idle reaping. */
@@ -77,15 +87,14 @@ export class Multiplexer {
   onserverrequest?: (method: string) => void;
 
   constructor(private readonly options: MultiplexerOptions) {
+    this.serverRequests = new ServerRequests((m) => this.runner.send(m), options.logger);
     this.runner = new UpstreamRunner({
-      createUpstream: options.createUpstream,
-      logger: options.logger,
-      protocolVersion: options.protocolVersion,
-      clientInfo: options.clientInfo,
+      ...options,
       startTimeoutMs: Math.min(options.startTimeoutMs ?? options.requestTimeoutMs, options.requestTimeoutMs),
       onmessage: (m) => this.fromUpstream(m),
       onended: (reason) => this.failForwarded(reason),
-      onready: (restarted) => { if (restarted) this.resubscribe(); },
+      // A restarted upstream is told again what the sessions are subscribed to, before anything else.
+      onready: (restarted) => { if (restarted) this.subscriptions.restore(); },
       oncrash: (exit) => this.oncrash?.(exit),
     });
   }
@@ -117,11 +126,8 @@ export class Multiplexer {
       this.table.remove(entry);
       if (entry.upstreamId !== undefined) this.cancelUpstream(entry.upstreamId, 'the client session ended');
     }
-    for (const [, r] of this.serverRequests.takeWhere((r) => r.client === a)) {
-      this.runner.send(errorResponse(r.upstreamId, ErrorCode.InternalError, 'the client session ended'));
-    }
-    const still = subscribedUris(this.clients.values());
-    for (const uri of a.subscriptions) if (!still.has(uri)) this.runner.internalRequest('resources/unsubscribe', { uri }, this.options.requestTimeoutMs).catch(() => {});
+    this.serverRequests.left(a);
+    this.subscriptions.left(a);
     this.lastActive = Date.now();
     if (this.clients.size === 0) this.onidle?.();
   }
@@ -134,7 +140,9 @@ export class Multiplexer {
     const a = this.clients.get(client);
     if (!a) return void client.deliver(errorResponse(message.id, ErrorCode.InternalError, 'session is not attached'), message.id);
     this.lastActive = Date.now();
-    if ((message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') && !onResult && this.subscription(a, message)) return;
+    if ((message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') && !onResult && this.subscriptions.request(a, message.method, message.params?.uri)) {
+      return void client.deliver({ jsonrpc: '2.0', id: message.id, result: {} }, message.id);
+    }
     const backlog = this.runner.backlog;
     if (backlog > (this.options.maxBacklogBytes ?? 16 * 1024 * 1024)) {
       const error = errorResponse(message.id, ErrorCode.InternalError, `the server is not reading its input (${(backlog / 1024 / 1024).toFixed(1)} MB are waiting for it); try again later`);
@@ -166,39 +174,10 @@ export class Multiplexer {
   private duplicate(a: Attached, id: JsonRpcId): void {
     a.client.deliver(errorResponse(id, ErrorCode.InvalidRequest, `a request with id ${JSON.stringify(id)} is already in flight`), id);
   }
-
-  /**
-   * Subscriptions are shared upstream: the first subscriber subscribes, the last one to leave
-   * unsubscribes; the others are answered here. Returns true when answered locally.
-   */
-  private subscription(a: Attached, message: JsonRpcRequest): boolean {
-    const uri = message.params?.uri;
-    if (typeof uri !== 'string') return false;
-    const others = [...this.clients.values()].some((s) => s !== a && s.subscriptions.has(uri));
-    if (message.method === 'resources/subscribe') a.subscriptions.add(uri);
-    else a.subscriptions.delete(uri);
-    if (!others) return false;
-    a.client.deliver({ jsonrpc: '2.0', id: message.id, result: {} }, message.id);
-    return true;
-  }
-
-  /**
-   * Subscribes a client to a resource without a request of its own (a 2026-07-28 listen stream):
-   * the upstream is asked only when nobody else is subscribed yet.
-   */
+  /** Subscribes a client to a resource without a request of its own (a 2026-07-28 listen stream). */
   subscribe(client: MuxClient, uri: string): void {
     const a = this.clients.get(client);
-    if (!a) return;
-    const others = [...this.clients.values()].some((s) => s !== a && s.subscriptions.has(uri));
-    a.subscriptions.add(uri);
-    if (!others) this.runner.internalRequest('resources/subscribe', { uri }, this.options.requestTimeoutMs).catch((e: Error) => this.options.logger.warn({ err: e.message }, 'subscribing for a listener failed'));
-  }
-
-  /** A restarted upstream is told again what the sessions are subscribed to, before anything else. */
-  private resubscribe(): void {
-    for (const uri of subscribedUris(this.clients.values())) {
-      this.runner.internalRequest('resources/subscribe', { uri }, this.options.requestTimeoutMs).catch((e: Error) => this.options.logger.warn({ err: e.message }, 'subscribing the restarted server again failed'));
-    }
+    if (a) this.subscriptions.add(a, uri);
   }
 
   /**
@@ -236,10 +215,7 @@ export class Multiplexer {
   /** Forwards a session's answer to a server-to-client request (sampling, elicitation, roots). */
   respond(client: MuxClient, message: JsonRpcResponse): void {
     const a = this.clients.get(client);
-    const r = a && message.id !== null ? this.serverRequests.take(message.id, a) : undefined;
-    if (!r) return;
-    this.lastActive = Date.now();
-    this.runner.send({ ...message, id: r.upstreamId });
+    if (a && this.serverRequests.answer(a, message)) this.lastActive = Date.now();
   }
 
   private fromUpstream(message: JsonRpcMessage): void {
@@ -261,11 +237,8 @@ export class Multiplexer {
         entry.client.client.deliver(message, entry.clientId);
         return;
       }
-      case 'notifications/cancelled': {
-        const taken = this.serverRequests.takeByUpstreamId(message.params?.requestId);
-        if (taken) taken[1].client.client.deliver({ ...message, params: { ...message.params, requestId: taken[0] } });
-        return;
-      }
+      case 'notifications/cancelled':
+        return this.serverRequests.withdrawn(message);
       case 'notifications/resources/updated':
         for (const a of subscribers(this.clients.values(), message.params?.uri)) a.client.deliver(message);
         return;
@@ -279,26 +252,14 @@ export class Multiplexer {
     }
   }
 
-  /** A request from the server goes where the fan-out policy knows it belongs, else it is refused. */
+  /** A request from the server: ping is answered here; the others go where they are known to belong. */
   private serverRequest(message: JsonRpcRequest): void {
     if (message.method === 'ping') return this.runner.send({ jsonrpc: '2.0', id: message.id, result: {} });
     this.onserverrequest?.(message.method);
-    const route = serverRequestRoute(this.clients.values());
-    if ('refuse' in route) {
-      this.options.logger.info({ method: message.method, why: route.refuse }, 'a request from the server was refused');
-      return this.runner.send(errorResponse(message.id, ErrorCode.InternalError, route.refuse));
-    }
-    const a = route.to;
-    const mine = this.table.entries(a).filter((e) => e.upstreamId !== undefined);
-    const related = mine.length === 1 ? mine[0]!.clientId : undefined;
-    const upstreamId = message.id;
-    const id = this.serverRequests.add(a, upstreamId, message.method);
-    if (!a.client.deliver({ ...message, id }, related)) {
-      this.serverRequests.take(id, a);
-      this.runner.send(errorResponse(upstreamId, ErrorCode.InternalError, 'the client cannot answer this request (no open stream, or it did not declare the capability)'));
-    }
+    this.serverRequests.route(message, this.clients.values());
   }
 
+  /** Delivers a request's answer to its session (or to the gateway's own bookkeeping). */
   private answer(entry: Entry<Attached>, response: JsonRpcResponse): void {
     if (entry.onResult) entry.onResult(response);
     else entry.client.client.deliver(response, entry.clientId);
@@ -314,25 +275,18 @@ export class Multiplexer {
       this.table.remove(entry);
       this.answer(entry, errorResponse(entry.clientId, ErrorCode.ConnectionClosed, reason));
     }
-    for (const [id, r] of this.serverRequests.takeWhere(() => true)) {
-      r.client.client.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
-    }
+    this.serverRequests.withdrawAll(reason);
   }
 
   /** Fails requests older than the timeout, either way (called by the pool's sweeper). */
   expireRequests(now = Date.now()): void {
     const limit = this.options.requestTimeoutMs;
-    const seconds = Math.round(limit / 1000);
-    for (const entry of this.table.entries()) {
-      if (now - entry.started < limit) continue;
+    for (const entry of this.table.entries().filter((e) => now - e.started >= limit)) {
       this.table.remove(entry);
       if (entry.upstreamId !== undefined) this.cancelUpstream(entry.upstreamId, 'timed out');
-      this.answer(entry, errorResponse(entry.clientId, ErrorCode.RequestTimeout, `the server did not answer within ${seconds} s`));
+      this.answer(entry, errorResponse(entry.clientId, ErrorCode.RequestTimeout, `the server did not answer within ${Math.round(limit / 1000)} s`));
     }
-    for (const [id, r] of this.serverRequests.takeWhere((r) => now - r.started >= limit)) {
-      this.runner.send(errorResponse(r.upstreamId, ErrorCode.RequestTimeout, `the client did not answer ${r.method} within ${seconds} s`));
-      r.client.client.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timed out' } });
-    }
+    this.serverRequests.expire(now, limit);
   }
 
   /** Stops the upstream; pending requests fail. The multiplexer cannot be used again. */

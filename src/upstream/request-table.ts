@@ -1,7 +1,7 @@
 // Which request is which (DESIGN §5): the ids and progress tokens the multiplexer rewrites between
-// many sessions and one upstream, the requests waiting for a start, and the server's requests
-// waiting for a session's answer. Everything is found by the session's own id first, so a
-// cancellation ends exactly the request it names.
+// many sessions and one upstream, and the requests waiting for a start. Everything is found by the
+// session's own id first, so a cancellation ends exactly the request it names. (The server's own
+// requests to the sessions are server-requests.ts.)
 import type { JsonRpcId, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/messages.ts';
 import { metaOf } from '../jsonrpc/messages.ts';
 
@@ -100,60 +100,4 @@ export class RequestTable<C> {
 
   /** Requests already forwarded (not queued). */
   forwarded(): Entry<C>[] { return [...this.byUpstream.values()]; }
-}
-
-/** A request from the server, delivered to a session under an id of the gateway's. */
-export interface ServerRequest<C> {
-  readonly client: C;
-  /** The id as the upstream sent it. */
-  readonly upstreamId: JsonRpcId;
-  readonly method: string;
-  readonly started: number;
-}
-
-/** The server's requests waiting for a session's answer, by the id the session saw. */
-export class ServerRequestTable<C> {
-  private next = 1;
-  private map = new Map<number, ServerRequest<C>>();
-
-  get size(): number { return this.map.size; }
-
-  /** Records a request for `client`; returns the id the session sees. */
-  add(client: C, upstreamId: JsonRpcId, method: string): number {
-    const id = this.next++;
-    this.map.set(id, { client, upstreamId, method, started: Date.now() });
-    return id;
-  }
-
-  /** Takes the request a session answers; only the session it was sent to may answer it. */
-  take(id: JsonRpcId, client: C): ServerRequest<C> | undefined {
-    if (typeof id !== 'number') return undefined;
-    const r = this.map.get(id);
-    if (!r || r.client !== client) return undefined;
-    this.map.delete(id);
-    return r;
-  }
-
-  /** Takes the request the upstream names by its own id (it cancelled it). */
-  takeByUpstreamId(upstreamId: unknown): [number, ServerRequest<C>] | undefined {
-    for (const [id, r] of this.map) {
-      if (r.upstreamId === upstreamId) {
-        this.map.delete(id);
-        return [id, r];
-      }
-    }
-    return undefined;
-  }
-
-  /** Takes every request matching (a session left; older than the timeout; all). */
-  takeWhere(match: (r: ServerRequest<C>) => boolean): Array<[number, ServerRequest<C>]> {
-    const out: Array<[number, ServerRequest<C>]> = [];
-    for (const [id, r] of this.map) {
-      if (match(r)) {
-        this.map.delete(id);
-        out.push([id, r]);
-      }
-    }
-    return out;
-  }
 }
