@@ -93,7 +93,8 @@ function discover(res: ServerResponse, message: JsonRpcRequest, init: Initialize
   const capabilities = { ...init.capabilities };
   const result: Record<string, unknown> = {
     resultType: 'complete',
-    supportedVersions: [STATELESS_REVISION],
+    // Every revision the gateway serves (the older ones through initialize), as its errors say too.
+    supportedVersions: [...ALL_REVISIONS],
     capabilities,
     ttlMs: 0,
     cacheScope: 'private',

@@ -86,14 +86,16 @@ export class UpstreamPool {
   keyFor(server: string, user: string, sessionId: string, options: { perUser?: boolean } = {}): string {
     const config = this.servers[server];
     if (!config) throw new Error(`no server named "${server}"`);
-    if (options.perUser && (!isStdioServer(config) || config.isolation === 'per-session')) return `${server}\u0000user\u0000${user}`;
-    // HTTP upstreams: one upstream session per gateway session (DESIGN §5).
-    if (!isStdioServer(config)) return `${server}\u0000session\u0000${sessionId}`;
+    const userKey = `${server}\u0000user\u0000${user}`;
+    const sessionKey = `${server}\u0000session\u0000${sessionId}`;
+    // HTTP upstreams: one upstream session per gateway session (DESIGN §5). Requests without a
+    // session (2026-07-28) always use the person's own upstream.
+    if (!isStdioServer(config)) return options.perUser ? userKey : sessionKey;
     switch (config.isolation) {
       case 'shared': return `${server}\u0000shared`;
-      case 'per-session': return `${server}\u0000session\u0000${sessionId}`;
-      case 'auto': return this.asksClients.has(server) ? `${server}\u0000session\u0000${sessionId}` : `${server}\u0000user\u0000${user}`;
-      default: return `${server}\u0000user\u0000${user}`;
+      case 'per-session': return options.perUser ? userKey : sessionKey;
+      case 'auto': return !options.perUser && this.asksClients.has(server) ? sessionKey : userKey;
+      default: return userKey;
     }
   }
 

