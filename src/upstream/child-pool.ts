@@ -8,6 +8,7 @@ import { HttpUpstream } from './http-upstream.ts';
 import { childEnvironment } from './command.ts';
 import type { ChildRegistry } from './child-registry.ts';
 import type { Upstream } from './upstream.ts';
+import type { RunFailure } from './upstream-runner.ts';
 import type { LimitsConfig } from '../config/schema.ts';
 import { LimitError } from '../sessions/limits.ts';
 
@@ -43,6 +44,8 @@ export interface UpstreamInfo {
   /** Requests from the server waiting for a session's answer. */
   serverRequests: number;
   stderrBytes: number;
+  /** The last failure to start or crash (reset by a run that stays up a minute); `crashes` > 1 means it is crash-looping. */
+  failure?: RunFailure;
 }
 
 interface Entry {
@@ -203,7 +206,7 @@ export class UpstreamPool {
   list(): UpstreamInfo[] {
     return [...this.entries.values()].map((e) => ({
       key: e.key, server: e.server, user: e.user, pid: e.mux.pid, state: e.mux.state,
-      sessions: e.mux.sessionCount, inflight: e.mux.inflightCount, serverRequests: e.mux.serverRequestCount, stderrBytes: e.mux.stderr?.bytes ?? 0,
+      sessions: e.mux.sessionCount, inflight: e.mux.inflightCount, serverRequests: e.mux.serverRequestCount, stderrBytes: e.mux.stderr?.bytes ?? 0, failure: e.mux.failure,
     }));
   }
 

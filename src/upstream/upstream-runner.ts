@@ -36,6 +36,9 @@ export interface RunnerOptions {
 
 export type RunnerState = 'stopped' | 'starting' | 'ready' | 'closed';
 
+/** Why the last start or run failed (words a client may see), when, how many times in a row, and when a start may happen again. */
+export interface RunFailure { reason: string; at: number; crashes: number; retryAt: number }
+
 /** A start that failed. The message may reach remote clients; `stderrTail` is for the owner only. */
 export class StartError extends Error {
   constructor(message: string, readonly stderrTail?: string) {
@@ -76,6 +79,7 @@ export class UpstreamRunner {
   private crashes = 0;
   private retryAt = 0;
   private lastFailure?: string;
+  private lastFailureAt = 0;
   private everReady = false;
   private lastStderr?: StderrLog;
   private paused = false;
@@ -86,8 +90,8 @@ export class UpstreamRunner {
   /** The recent stderr of the current (or last) child. */
   get stderr(): StderrLog | undefined { return this.run?.upstream.stderr ?? this.lastStderr; }
   /** Why the last start or run failed, and when the next start may happen (for status displays). */
-  get failure(): { reason: string; crashes: number; retryAt: number } | undefined {
-    return this.lastFailure === undefined ? undefined : { reason: this.lastFailure, crashes: this.crashes, retryAt: this.retryAt };
+  get failure(): RunFailure | undefined {
+    return this.lastFailure === undefined ? undefined : { reason: this.lastFailure, at: this.lastFailureAt, crashes: this.crashes, retryAt: this.retryAt };
   }
 
   /**
@@ -177,6 +181,7 @@ export class UpstreamRunner {
           if (Date.now() - run.startedAt > STABLE_MS) this.crashes = 0;
           this.crashes++;
           this.lastFailure = reason;
+          this.lastFailureAt = Date.now();
           this.retryAt = Date.now() + backoffMs(this.crashes);
         }
         this.options.onended(reason);
