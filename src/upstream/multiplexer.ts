@@ -109,6 +109,8 @@ export class Multiplexer {
   get initializeResult(): InitializeResult | undefined { return this.runner.init; }
   get lastExit(): UpstreamExit | undefined { return this.runner.lastExit; }
   get failure() { return this.runner.failure; }
+  /** Bytes written to the server that it has not read yet. */
+  get backlog(): number { return this.runner.backlog; }
 
   attach(client: MuxClient): void {
     if (this.state === 'closed') throw new Error('this upstream was closed');
