@@ -124,7 +124,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       clientInfo: { name: 'mcp-publish', version: VERSION },
       idleMs: g.childIdleSeconds * 1000,
       requestTimeoutMs: g.requestTimeoutSeconds * 1000,
-      startTimeoutMs: g.startTimeoutSeconds * 1000,
+      startTimeoutMs: (g.startTimeoutSeconds ?? Math.min(60, g.requestTimeoutSeconds)) * 1000,
       maxMessageBytes: g.maxMessageBytes,
       stderrBytes: g.stderrBytes,
       userEnv: (server, user) => {

@@ -90,7 +90,7 @@ export class Multiplexer {
     this.serverRequests = new ServerRequests((m) => this.runner.send(m), options.logger);
     this.runner = new UpstreamRunner({
       ...options,
-      startTimeoutMs: Math.min(options.startTimeoutMs ?? options.requestTimeoutMs, options.requestTimeoutMs),
+      startTimeoutMs: options.startTimeoutMs ?? options.requestTimeoutMs,
       onmessage: (m) => this.fromUpstream(m),
       onended: (reason) => this.failForwarded(reason),
       // A restarted upstream is told again what the sessions are subscribed to, before anything else.
