@@ -17,6 +17,7 @@ import { statusView } from '../src/admin/views.ts';
 import { openSecretStore } from '../src/secrets/select.ts';
 import { openStateStore, type StateStore } from '../src/state/state-store.ts';
 import { writeFileAtomic } from '../src/config/atomic-file.ts';
+import { acquireInstanceLock, type InstanceLock } from '../src/config/instance-lock.ts';
 import type { QuitStepName, RunningParts } from './lifecycle.ts';
 import type { TrayState, TrayTunnel } from './tray-menu.ts';
 
@@ -32,6 +33,12 @@ export interface CoreOptions {
   createTunnel?: PublisherOptions['createTunnel'];
   /** Wait this long after the last core event before telling listeners; default 150 ms. */
   settleMs?: number;
+  /**
+   * The data folder's instance lock, when the caller took it first (the app does, before its
+   * tray); else startCore takes it. Either way the core owns it from then on: it is released
+   * when the start fails, or by the last quit step.
+   */
+  lock?: InstanceLock;
 }
 
 export interface Core {
@@ -78,6 +85,17 @@ export function describeStartError(e: unknown): string {
 
 export async function startCore(options: CoreOptions = {}): Promise<Core> {
   const paths = options.paths ?? appPaths();
+  // One owner per data folder (STYLE 17): nothing in it is touched before this.
+  const lock = options.lock ?? await acquireInstanceLock(paths.dir, 'desktop');
+  try {
+    return await startHoldingFolder(paths, lock, options);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function startHoldingFolder(paths: AppPaths, lock: InstanceLock, options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? appLogger(paths);
   const { config, embedded } = await configOrDefault(paths.config);
   runNodeServersWithElectron(config);
@@ -207,7 +225,11 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
         parts.state = false;
         clearTimeout(timer);
         listeners.clear();
-        await state.close();
+        try {
+          await state.close();
+        } finally {
+          await lock.release();
+        }
       },
     },
   };

@@ -15,6 +15,8 @@ import { quitPlan, runQuitPlan } from '../../electron/lifecycle.ts';
 import { fixture } from '../support/gateway.ts';
 import { freePort, within } from '../support/processes.ts';
 import { spawn } from 'node:child_process';
+import { InstanceLockError } from '../../src/config/instance-lock.ts';
+import { startServe } from '../support/serve-process.ts';
 
 process.env.MCP_PUBLISH_SECRETS = 'memory';
 const PUBLIC = 'https://mcp.example.test';
@@ -152,4 +154,27 @@ test('the desktop core says so when `serve` (another process) already holds the 
     return true;
   });
   assert.equal(JSON.parse(await fs.readFile(paths.admin, 'utf8')).pid, other.pid, 'its admin.json is left alone');
+});
+
+test('the desktop core refuses a data folder that a running serve holds, and touches nothing in it', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-desktop-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const paths = appPaths(dir);
+  await fs.writeFile(paths.config, JSON.stringify({ mcpServers: {}, gateway: { port: 0 } }));
+  const serve = startServe(dir, [], { MCP_PUBLISH_SECRETS: 'memory' });
+  t.after(() => serve.kill('SIGKILL'));
+  await serve.ready();
+  const before = await fs.readdir(dir);
+  const admin = await fs.readFile(paths.admin, 'utf8');
+
+  const error = await startCore({ paths, logger: pino({ level: 'silent' }) }).then((core) => core, (e: unknown) => e);
+  if (!(error instanceof InstanceLockError)) {
+    if (error && typeof error === 'object' && 'stop' in error) await runQuitPlan(quitPlan((error as Core).running()), (error as Core).stop);
+    assert.fail(`the core started beside serve (${error instanceof Error ? error.message : 'it runs'})`);
+  }
+  assert.equal(error.code, 'held');
+  assert.equal(error.holder?.pid, serve.pid);
+  assert.equal(error.holder?.kind, 'serve');
+  assert.deepEqual(await fs.readdir(dir), before, 'no file added or removed');
+  assert.equal(await fs.readFile(paths.admin, 'utf8'), admin, 'serve\'s admin.json is left alone');
 });
