@@ -221,9 +221,36 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     };
   }
 
-  /** Opens the public URL. Resolves once it is online; the tunnel then keeps itself up. */
-  async publish(): Promise<PublisherStatus> {
-    if (!this.url) throw new Error('the gateway is not running');
+  /** Publish and unpublish, one at a time in the order asked (see `serially`). */
+  private tunnelOps: Promise<unknown> = Promise.resolve();
+  /** The tunnel `publish()` is starting, until it is online or has failed. */
+  private opening?: TunnelProvider;
+  /** Starts cancelled by an unpublish: their publish() resolves (not published) instead of failing. */
+  private readonly cancelled = new WeakSet<TunnelProvider>();
+  /** Counts unpublish() calls: a publish queued before one does not open anything. */
+  private unpublishes = 0;
+
+  /**
+   * Runs publish/unpublish one after another, so two quick Publish clicks open one tunnel (the
+   * first is never overwritten and leaked) and an Unpublish in between is never lost.
+   */
+  private serially<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.tunnelOps.then(op, op);
+    this.tunnelOps = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Opens the public URL. Resolves once it is online (the tunnel then keeps itself up), or, if an
+   * `unpublish()` cancelled it while connecting, with the status then.
+   */
+  publish(): Promise<PublisherStatus> {
+    const unpublishes = this.unpublishes;
+    return this.serially(async () => (this.unpublishes === unpublishes ? this.openTunnel() : this.status()));
+  }
+
+  private async openTunnel(): Promise<PublisherStatus> {
+    if (!this.url || !this.server) throw new Error('the gateway is not running');
     if (this.tunnel) return this.status();
     const factory = this.options.createTunnel ?? (await import('./tunnel/create.ts')).createTunnel;
     const tunnel = factory(this.config.publish, {
@@ -239,20 +266,40 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     tunnel.onstatus = (status) => { void this.onTunnelStatus(tunnel, status); };
     this.tunnelStatus = { state: 'connecting' };
     this.emit('status', this.status());
+    this.opening = tunnel;
     try {
       await tunnel.start(Number(new URL(this.url).port));
     } catch (e) {
       if (this.tunnel === tunnel) this.tunnel = undefined;
       await tunnel.stop().catch(() => {});
+      if (this.cancelled.has(tunnel)) return this.status(); // the queued unpublish reports
       this.tunnelStatus = { state: 'offline', reason: (e as Error).message };
       this.emit('status', this.status());
       throw e;
+    } finally {
+      if (this.opening === tunnel) this.opening = undefined;
     }
     return this.status();
   }
 
-  /** Closes the public URL; the gateway goes on serving this computer. */
-  async unpublish(): Promise<PublisherStatus> {
+  /**
+   * Closes the public URL; the gateway goes on serving this computer. A tunnel still connecting
+   * is stopped at once rather than waited for (its publish() then resolves, not published).
+   */
+  unpublish(): Promise<PublisherStatus> {
+    this.unpublishes++;
+    this.cancelOpening();
+    return this.serially(() => this.closeTunnel());
+  }
+
+  private cancelOpening(): void {
+    const opening = this.opening;
+    if (!opening) return;
+    this.cancelled.add(opening);
+    void opening.stop().catch(() => {});
+  }
+
+  private async closeTunnel(): Promise<PublisherStatus> {
     const tunnel = this.tunnel;
     this.tunnel = undefined;
     this.tunnelUrl = undefined;
@@ -324,9 +371,14 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
-    const tunnel = this.tunnel;
-    this.tunnel = undefined;
-    if (tunnel) await tunnel.stop().catch((e: Error) => this.logger.warn({ err: e.message }, 'closing the tunnel failed'));
+    // After any publish still queued (which then opens nothing), so none opens a tunnel behind our back.
+    this.unpublishes++;
+    this.cancelOpening();
+    await this.serially(async () => {
+      const tunnel = this.tunnel;
+      this.tunnel = undefined;
+      if (tunnel) await tunnel.stop().catch((e: Error) => this.logger.warn({ err: e.message }, 'closing the tunnel failed'));
+    });
     this.sessions.closeAll();
     const server = this.server;
     this.server = undefined;
