@@ -44,7 +44,9 @@ export function startServe(home: string, args: string[] = [], env: NodeJS.Proces
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => {
       live.delete(child);
-      auditLog(out);
+      // Its log lines (JSON) are audited; the console text shows the owner's password and the
+      // settings URL on purpose, as `serve` does for the person who started it.
+      auditLog(out.split('\n').filter((l) => l.startsWith('{')).join('\n'));
       auditLog(err);
       resolve({ code, signal });
     });
