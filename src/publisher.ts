@@ -9,6 +9,7 @@ import type { Config, ServerConfig } from './config/schema.ts';
 import { parseConfig, saveConfig } from './config/load.ts';
 import { randomBytes } from 'node:crypto';
 import type { TunnelProvider, TunnelStatus } from './tunnel/tunnel-provider.ts';
+import { PublishSequence } from './tunnel/publish-sequence.ts';
 import { UpstreamPool } from './upstream/child-pool.ts';
 import { ChildRegistry } from './upstream/child-registry.ts';
 import { SessionRouter } from './sessions/session-router.ts';
@@ -107,6 +108,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private tunnelStatus: TunnelStatus = { state: 'offline', reason: 'not published' };
   private tunnelUrl?: string;
   private issuerChanged?: { from: string; to: string };
+  /** Publish, unpublish and stop's tunnel close run one at a time, in the order asked. */
+  private readonly publishing = new PublishSequence();
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -221,32 +224,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     };
   }
 
-  /** Publish and unpublish, one at a time in the order asked (see `serially`). */
-  private tunnelOps: Promise<unknown> = Promise.resolve();
-  /** The tunnel `publish()` is starting, until it is online or has failed. */
-  private opening?: TunnelProvider;
-  /** Starts cancelled by an unpublish: their publish() resolves (not published) instead of failing. */
-  private readonly cancelled = new WeakSet<TunnelProvider>();
-  /** Counts unpublish() calls: a publish queued before one does not open anything. */
-  private unpublishes = 0;
-
   /**
-   * Runs publish/unpublish one after another, so two quick Publish clicks open one tunnel (the
-   * first is never overwritten and leaked) and an Unpublish in between is never lost.
-   */
-  private serially<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.tunnelOps.then(op, op);
-    this.tunnelOps = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Opens the public URL. Resolves once it is online (the tunnel then keeps itself up), or, if an
-   * `unpublish()` cancelled it while connecting, with the status then.
+   * Opens the public URL. Resolves once it is online (the tunnel then keeps itself up), or, when
+   * an unpublish came first or stopped it while connecting, not published.
    */
   publish(): Promise<PublisherStatus> {
-    const unpublishes = this.unpublishes;
-    return this.serially(async () => (this.unpublishes === unpublishes ? this.openTunnel() : this.status()));
+    return this.publishing.publish(() => this.openTunnel(), () => this.status());
   }
 
   private async openTunnel(): Promise<PublisherStatus> {
@@ -266,37 +249,26 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     tunnel.onstatus = (status) => { void this.onTunnelStatus(tunnel, status); };
     this.tunnelStatus = { state: 'connecting' };
     this.emit('status', this.status());
-    this.opening = tunnel;
+    let started: boolean;
     try {
-      await tunnel.start(Number(new URL(this.url).port));
+      started = await this.publishing.started(tunnel, tunnel.start(Number(new URL(this.url).port)));
     } catch (e) {
       if (this.tunnel === tunnel) this.tunnel = undefined;
       await tunnel.stop().catch(() => {});
-      if (this.cancelled.has(tunnel)) return this.status(); // the queued unpublish reports
       this.tunnelStatus = { state: 'offline', reason: (e as Error).message };
       this.emit('status', this.status());
       throw e;
-    } finally {
-      if (this.opening === tunnel) this.opening = undefined;
+    }
+    if (!started) { // an unpublish stopped it; the unpublish queued next reports
+      if (this.tunnel === tunnel) this.tunnel = undefined;
+      await tunnel.stop().catch(() => {});
     }
     return this.status();
   }
 
-  /**
-   * Closes the public URL; the gateway goes on serving this computer. A tunnel still connecting
-   * is stopped at once rather than waited for (its publish() then resolves, not published).
-   */
+  /** Closes the public URL (at once if it is still connecting); the gateway goes on serving this computer. */
   unpublish(): Promise<PublisherStatus> {
-    this.unpublishes++;
-    this.cancelOpening();
-    return this.serially(() => this.closeTunnel());
-  }
-
-  private cancelOpening(): void {
-    const opening = this.opening;
-    if (!opening) return;
-    this.cancelled.add(opening);
-    void opening.stop().catch(() => {});
+    return this.publishing.unpublish(() => this.closeTunnel());
   }
 
   private async closeTunnel(): Promise<PublisherStatus> {
@@ -371,10 +343,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
-    // After any publish still queued (which then opens nothing), so none opens a tunnel behind our back.
-    this.unpublishes++;
-    this.cancelOpening();
-    await this.serially(async () => {
+    // In turn with publish: a publish still queued opens nothing, one connecting is stopped.
+    await this.publishing.unpublish(async () => {
       const tunnel = this.tunnel;
       this.tunnel = undefined;
       if (tunnel) await tunnel.stop().catch((e: Error) => this.logger.warn({ err: e.message }, 'closing the tunnel failed'));
