@@ -175,7 +175,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       pool: this.pool,
       sessions: this.sessions,
       guard,
-      identify: this.options.identify ?? ((req, res, server) => this.signIn ? this.signIn.auth.identify(req, res, server) : localIdentity(req, res, server)),
+      identify: this.options.identify ?? ((req, res, server) => this.signIn ? this.signIn.bearer.identify(req, res, server) : localIdentity(req, res, server)),
       localTools: (server, user) => this.signIn?.localTools(server, user) ?? [],
       maxBodyBytes: this.config.gateway.maxBodyBytes,
       budget: this.budget,
@@ -193,7 +193,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
           res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'forbidden', error_description: 'Host not allowed' }));
           return;
         }
-        if (this.signIn) return this.signIn.auth.app(req as never, res as never);
+        if (this.signIn) return this.signIn.handle(req, res);
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
       },
     });
@@ -228,7 +228,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   /** The OAuth issuer: the public origin, byte-identical everywhere. */
-  get issuer(): string | undefined { return this.signIn?.auth.issuer; }
+  get issuer(): string | undefined { return this.signIn?.issuer; }
 
   status(): PublisherStatus {
     return {

@@ -1,6 +1,11 @@
 // Assembles sign-in for the composition root: the user directory, local accounts, upstream
-// logins, per-user env, and the authorization server on the public issuer; and wires what must
-// happen when a user is removed (sessions closed, children stopped) or changes their settings.
+// logins, per-user env, the bearer check and the authorization server on the public issuer; and
+// wires what must happen when a user is removed (sessions closed, children stopped) or changes
+// their settings. What a request needs to be let in (the bearer check: public keys and grants in
+// the state store) is ready at once; the authorization server (oidc-provider, big to load), the
+// keys in the secret store and the upstream logins come in the background, and the sign-in pages
+// wait for them (issue: ready in half a second).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from './logging/logger.ts';
 import { isStdioServer, type Config, type ServerConfig } from './config/schema.ts';
 import type { StateStore } from './state/state-store.ts';
@@ -10,10 +15,12 @@ import { LocalAccounts, type ScryptParams } from './identity/local-accounts.ts';
 import { PendingLogins } from './identity/login-provider.ts';
 import { createLoginProviders } from './identity/login-setup.ts';
 import { UserEnvStore } from './identity/user-env.ts';
-import { loadAuthKeys } from './auth/keys.ts';
-import { AuthorizationServer } from './auth/authorization-server.ts';
-import { createSetupLink } from './auth/interactions.ts';
+import { loadAuthKeys, publicJwks, type AuthKeys } from './auth/keys.ts';
+import type { AuthorizationServer } from './auth/authorization-server.ts';
+import { createSetupLink } from './auth/setup-links.ts';
 import { revokeUsers } from './auth/revocation.ts';
+import { BearerCheck, grantKey } from './auth/bearer.ts';
+import type { LoginProvider } from './identity/login-provider.ts';
 import type { LocalTool } from './sessions/local-tools.ts';
 
 export interface SignInOptions {
@@ -34,8 +41,16 @@ export interface SignInOptions {
 }
 
 export interface SignIn {
-  /** The authorization server of the current issuer. */
-  readonly auth: AuthorizationServer;
+  /** The bearer check of every MCP request, ready as soon as sign-in is created. */
+  readonly bearer: BearerCheck;
+  /** The OAuth issuer now: the public origin, byte-identical everywhere. */
+  readonly issuer: string;
+  /** The authorization server of the current issuer, once loaded (see `ready`). */
+  readonly auth: AuthorizationServer | undefined;
+  /** Resolves once the authorization server can answer (rejects if it cannot start). */
+  readonly ready: Promise<void>;
+  /** Answers a sign-in page or OAuth request, waiting for the authorization server if need be. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   users: UserDirectory;
   local?: LocalAccounts;
   userEnv: UserEnvStore;
@@ -51,16 +66,34 @@ export interface SignIn {
   close(): void;
 }
 
+/** The public signing keys, kept beside the state (they are public) so the bearer check needs no secret store. */
+const PUBLIC_KEYS = { collection: 'auth', id: 'public-keys' } as const;
+
 export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   const logger = o.logger.child({ component: 'auth' });
   const access = () => o.config().access;
-  const keys = await loadAuthKeys(o.secrets);
+  const users = await UserDirectory.open(o.state, { logger, revoke: (user) => revoke(new Set([user.id])) });
+  // Keys: the public ones from the state (at once), the private ones from the secret store (in the background).
+  const keysLoaded = loadAuthKeys(o.secrets).then(async (keys) => {
+    const jwks = publicJwks(keys);
+    if (JSON.stringify(await o.state.get(PUBLIC_KEYS.collection, PUBLIC_KEYS.id)) !== JSON.stringify(jwks)) await o.state.put(PUBLIC_KEYS.collection, PUBLIC_KEYS.id, jwks);
+    return keys;
+  });
+  const knownJwks = await o.state.get<ReturnType<typeof publicJwks>>(PUBLIC_KEYS.collection, PUBLIC_KEYS.id) ?? publicJwks(await keysLoaded);
+  const bearer = new BearerCheck({
+    issuer: o.issuer, jwks: knownJwks,
+    userActive: (id) => users.isActive(id),
+    // The grant is read where our adapter keeps it (oidc.Grant, by the SHA-256 of its id).
+    grantAlive: async (grantId) => (await o.state.get('oidc.Grant', grantKey(grantId))) !== undefined,
+  });
+  // Every path that ends a grant ends in the state store: the bearer check hears of each at once.
+  o.state.watch('oidc.Grant', (key) => bearer.forgetGrant(key));
   // Removing or denying someone ends what they hold, for good (src/auth/revocation.ts).
-  const revoke = async (ids: Set<string>) => {
+  async function revoke(ids: Set<string>): Promise<void> {
+    for (const id of ids) bearer.forgetUser(id);
     const n = await revokeUsers(o.state, ids);
     if (n) logger.info({ users: [...ids], entries: n }, 'revoked what removed or denied people held');
-  };
-  const users = await UserDirectory.open(o.state, { logger, revoke: (user) => revoke(new Set([user.id])) });
+  }
   // The policy as it stands now applies to everyone (the config may have changed while stopped,
   // or the rules did: an unverified email no longer matches the allow list).
   await users.reevaluate(access());
@@ -71,12 +104,14 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   });
   const newLocal = () => new LocalAccounts(o.state, o.test?.scrypt ? { scrypt: o.test.scrypt } : {});
   let local = access().login.local ? newLocal() : undefined;
-  let logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
+  let logins: LoginProvider[] = [];
   const userEnv = new UserEnvStore(o.state, o.secrets);
   const pendingLogins = new PendingLogins(o.state);
+  let keys: AuthKeys;
+  let AuthServer: typeof AuthorizationServer;
   const build = (issuer: string) => {
     const tokens = access().tokens;
-    return new AuthorizationServer({
+    return new AuthServer({
       issuer, state: o.state, keys, logger, users, servers: o.servers,
       lifetimes: { accessTokenSeconds: tokens.accessTokenMinutes * 60, refreshTokenSeconds: tokens.refreshTokenDays * 86_400 },
       access, logins: () => logins, local: () => local, pendingLogins, userEnv,
@@ -85,9 +120,29 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
       fetchOverride: o.test?.fetchOverride, allowPrivateMetadataDocuments: o.test?.allowPrivateMetadataDocuments,
     });
   };
-  let auth = build(o.issuer);
+  let issuer = o.issuer;
+  let auth: AuthorizationServer | undefined;
+  let closed = false;
+  const ready = (async () => {
+    const [k, l, m] = await Promise.all([keysLoaded, createLoginProviders(access(), { secrets: o.secrets, logger }), import('./auth/authorization-server.ts')]);
+    keys = k;
+    logins = l;
+    AuthServer = m.AuthorizationServer;
+    bearer.setKeys(publicJwks(keys));
+    if (!closed) auth = build(issuer);
+  })();
+  ready.catch((e: Error) => logger.error({ err: e.message }, 'the authorization server could not start: sign-in pages answer with an error'));
   const signIn: SignIn = {
+    bearer, ready,
+    get issuer() { return issuer; },
     get auth() { return auth; },
+    handle(req, res) {
+      if (auth) return auth.app(req as never, res as never);
+      ready.then(
+        () => (auth ? auth.app(req as never, res as never) : res.writeHead(503).end()),
+        () => { res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('Sign-in is not available right now: the authorization server could not start. The owner can see why in the gateway\'s log.'); },
+      );
+    },
     users, userEnv,
     get local() { return local; },
     localTools(server: string, user: string): LocalTool[] {
@@ -100,22 +155,28 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
           inputSchema: { type: 'object', properties: {} },
         },
         async call() {
-          const link = await createSetupLink(o.state, auth.issuer, server, user);
+          const link = await createSetupLink(o.state, issuer, server, user);
           return { content: [{ type: 'text', text: `Open this link within 15 minutes to change your settings for "${server}": ${link}` }] };
         },
       }];
     },
-    setIssuer(issuer: string) {
-      if (issuer.replace(/\/+$/, '') === auth.issuer) return;
-      auth.close();
-      auth = build(issuer);
-      logger.info({ issuer: auth.issuer }, 'authorization server moved to a new issuer');
+    setIssuer(next: string) {
+      next = next.replace(/\/+$/, '');
+      if (next === issuer) return;
+      issuer = next;
+      // Tokens of the old issuer stop verifying: clients must sign in again.
+      bearer.setIssuer(issuer);
+      if (auth) {
+        auth.close();
+        auth = build(issuer);
+      }
+      logger.info({ issuer }, 'authorization server moved to a new issuer');
     },
     async reloadLogins() {
       logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
       local = access().login.local ? (local ?? newLocal()) : undefined;
     },
-    close: () => auth.close(),
+    close: () => { closed = true; auth?.close(); },
   };
   return signIn;
 }

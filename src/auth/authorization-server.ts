@@ -14,14 +14,12 @@ import { stateStoreAdapter } from './oidc-adapter.ts';
 import { publicJwks, type AuthKeys } from './keys.ts';
 import { OIDC_SCOPES, RESOURCE_SCOPE, normalizeClientMetadata, plainHttpRedirect, resolvesToPublicAddresses } from './client-metadata.ts';
 import { canonicalResource, mountResourceMetadata, resourceUrl, serverOfResource } from './resources.ts';
-import { bearerIdentify } from './bearer.ts';
 import { LIMITS, RateLimiter, clientAddress, tooMany } from './rate-limit.ts';
 import { LoginGuard } from './login-guard.ts';
 import { SignInError, sendSignInError, signInErrorHandler } from './page-errors.ts';
 import { errorPage } from './pages.ts';
 import { fieldsOf, mountInteractions, type InteractionDeps } from './interactions.ts';
 import { mountInvitePages } from './invite-pages.ts';
-import type { Identify } from '../gateway/mcp-endpoint.ts';
 
 export interface TokenLifetimes {
   /** Access tokens; default 1 hour. Longer helps clients that never refresh, at the cost of slower expiry (revocation stays instant). */
@@ -49,7 +47,6 @@ export interface AuthServerOptions extends Omit<InteractionDeps, 'provider' | 'i
 export class AuthorizationServer {
   readonly provider: any;
   readonly app: Express;
-  readonly identify: Identify;
   readonly issuer: string;
   private readonly limiter = new RateLimiter();
   private readonly guard: LoginGuard;
@@ -74,12 +71,6 @@ export class AuthorizationServer {
         ctx.query = { ...ctx.query, scope: [...scopes].join(' ') };
       }
       await next();
-    });
-
-    this.identify = bearerIdentify({
-      issuer, jwks: publicJwks(o.keys),
-      userActive: (id) => o.users.isActive(id),
-      grantAlive: async (grantId) => Boolean(grantId) && Boolean(await this.provider.Grant.find(grantId)),
     });
 
     // Through the tunnel (or the owner's reverse proxy) people reach us from loopback; their own

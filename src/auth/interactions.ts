@@ -19,7 +19,8 @@ import { consentPage, deniedPage, errorPage, sendPage, setupPage, waitingPage } 
 import { mountLoginSteps, showLoginPage } from './login-steps.ts';
 import { mountSetupLinks, saveSetup, setupFieldsOf } from './user-setup.ts';
 
-export { fieldsOf, createSetupLink } from './user-setup.ts';
+export { fieldsOf } from './user-setup.ts';
+export { createSetupLink } from './setup-links.ts';
 
 /** How long the denied page shows before it tells the app. */
 const DENIED_PAGE_SECONDS = 5;

@@ -1,7 +1,6 @@
 // A person's own values for a server's `userEnv` (DESIGN §4 step 4): saving what the setup page
 // sent (secrets to the SecretStore, never to logs), and the one-time links of the `reconfigure`
 // tool that open the same page outside a sign-in.
-import { randomBytes } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import { isStdioServer, type ServerConfig, type UserEnvField } from '../config/schema.ts';
 import type { StateStore } from '../state/state-store.ts';
@@ -9,7 +8,6 @@ import type { InteractionDeps } from './interactions.ts';
 import { errorPage, sendPage, setupPage, type SetupField } from './pages.ts';
 import { SETUP_LINKS } from './revocation.ts';
 
-const SETUP_LINK_MS = 15 * 60_000;
 
 /** The fields a server asks each user for (none for HTTP servers). */
 export function fieldsOf(config: ServerConfig | undefined): UserEnvField[] {
@@ -66,10 +64,3 @@ export function mountSetupLinks(app: Express, d: InteractionDeps): void {
   });
 }
 
-/** A one-time link to a user's setup page for a server (what the `reconfigure` tool returns). */
-export async function createSetupLink(state: StateStore, issuer: string, server: string, user: string): Promise<string> {
-  const token = randomBytes(24).toString('base64url');
-  await state.put(SETUP_LINKS, token, { server, user }, { expiresAt: Date.now() + SETUP_LINK_MS });
-  await state.flush(); // STYLE 16: the link works once it is handed out, even after a crash
-  return `${issuer}/setup/${token}`;
-}

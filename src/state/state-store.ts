@@ -44,6 +44,13 @@ export interface StateStore {
   /** Every live entry of a collection, in insertion order. */
   list<T>(collection: string): Promise<StateEntry<T>[]>;
 
+  /**
+   * Calls `listener` with the id of each entry of `collection` deleted from now on (not those
+   * that expire), as soon as reads stop seeing it. Returns a function that stops listening.
+   * Caches of derived facts (a verified token's grant) drop what a deletion made untrue.
+   */
+  watch(collection: string, listener: (id: string) => void): () => void;
+
   /** The live entries of a collection for which `predicate` returns true, in insertion order. */
   find<T>(collection: string, predicate: (value: T, id: string) => boolean): Promise<StateEntry<T>[]>;
 
@@ -104,6 +111,7 @@ class JsonStateStore implements StateStore {
   readonly #now: () => number;
   /** Absent for the in-memory store. */
   readonly #commits: GroupCommit | undefined;
+  readonly #watchers = new Map<string, Set<(id: string) => void>>();
   #closed = false;
 
   constructor(collections: Map<string, Map<string, StoredEntry>>, options: StateStoreOptions) {
@@ -149,8 +157,16 @@ class JsonStateStore implements StateStore {
     const live = this.#live(collection, id);
     if (!live) return false;
     this.#collections.get(collection)!.delete(id);
+    for (const listener of this.#watchers.get(collection) ?? []) listener(id);
     await this.#commits?.commit();
     return true;
+  }
+
+  watch(collection: string, listener: (id: string) => void): () => void {
+    let set = this.#watchers.get(collection);
+    if (!set) this.#watchers.set(collection, (set = new Set()));
+    set.add(listener);
+    return () => { set.delete(listener); };
   }
 
   async list<T>(collection: string): Promise<StateEntry<T>[]> {

@@ -234,7 +234,7 @@ test('registrations that never led to a grant are swept after a day; used ones s
   const redirect = 'http://127.0.0.1:3334/oauth/callback';
   const stale = await registerClient(gw.issuer, { client_name: 'Abandoned', redirect_uris: [redirect] });
   const used = await signInByHand(gw.issuer, ana, { resource: gw.mcpUrl('a') });
-  const auth = gw.publisher.signIn!.auth;
+  const auth = gw.publisher.signIn!.auth!;
   assert.equal(await auth.sweepClients(Date.now() + 12 * 3600_000), 0, 'not yet a day old');
   assert.ok(await auth.sweepClients(Date.now() + 2 * 86_400_000) >= 1);
   const ids = (await gw.state.list<{ client_id: string }>('oidc.Client')).map((c) => c.value.client_id);
