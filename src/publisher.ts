@@ -259,7 +259,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       },
     });
     this.tunnel = tunnel;
-    tunnel.onstatus = (status) => { void this.onTunnelStatus(tunnel, status); };
+    tunnel.onstatus = (status) => { this.onTunnelStatus(tunnel, status).catch((e: Error) => this.logger.warn({ err: e.message }, 'could not follow the tunnel status')); };
     this.tunnelStatus = { state: 'connecting' };
     this.emit('status', this.status());
     let started: boolean;
@@ -299,15 +299,19 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     if (this.tunnel !== tunnel) return;
     this.tunnelStatus = status;
     if (status.state === 'online' && status.url !== this.tunnelUrl) {
-      this.tunnelUrl = status.url.replace(/\/+$/, '');
+      const url = status.url.replace(/\/+$/, '');
+      this.tunnelUrl = url;
       const last = this.state ? await this.state.get<string>(LAST_PUBLIC_URL.collection, LAST_PUBLIC_URL.id) : undefined;
-      if (last && last !== this.tunnelUrl) {
+      if (last && last !== url) {
         // The public URL is the OAuth issuer: every client registered against the old one.
-        this.issuerChanged = { from: last, to: this.tunnelUrl };
-        this.logger.warn({ from: last, to: this.tunnelUrl }, 'the public URL changed: clients must be added again with the new URL');
+        this.issuerChanged = { from: last, to: url };
+        this.logger.warn({ from: last, to: url }, 'the public URL changed: clients must be added again with the new URL');
       }
-      await this.state?.put(LAST_PUBLIC_URL.collection, LAST_PUBLIC_URL.id, this.tunnelUrl);
-      this.signIn?.setIssuer(this.tunnelUrl);
+      // The write waits for the disk: the tunnel may have been closed meanwhile (unpublish, quit).
+      await this.state?.put(LAST_PUBLIC_URL.collection, LAST_PUBLIC_URL.id, url)
+        .catch((e: Error) => this.logger.warn({ err: e.message }, 'could not remember the public URL'));
+      if (this.tunnel !== tunnel || this.tunnelUrl !== url) return;
+      this.signIn?.setIssuer(url);
     }
     this.emit('status', this.status());
   }
