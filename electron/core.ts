@@ -150,6 +150,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     changed();
   });
   publisher.on('approval', changed);
+  adminServer.health.onchange(changed);
   const unsubscribeUsers = publisher.signIn?.users.onChange(changed);
 
   const setPublished = async (on: boolean): Promise<void> => {
@@ -172,7 +173,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
 
   const core: Core = {
     publisher, admin, paths, ownerFirstRun,
-    state: () => coreState(publisher, Object.values(errors).filter((e): e is string => Boolean(e))),
+    state: () => coreState(publisher, Object.values(errors).filter((e): e is string => Boolean(e)), adminServer.health),
     onchange(listener) {
       listeners.add(listener);
       return () => { listeners.delete(listener); };
@@ -215,8 +216,8 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
 }
 
 /** The tray's view of the core: the admin API's StatusView (one contract), plus who waits. */
-export function coreState(publisher: Publisher, errors: string[]): CoreState {
-  const s = statusView(publisher);
+export function coreState(publisher: Publisher, errors: string[], health?: AdminServer['health']): CoreState {
+  const s = statusView(publisher, health);
   const running = s.state === 'running';
   const pending = (publisher.signIn?.users.list() ?? [])
     .filter((u) => u.status === 'pending' && !u.owner)
@@ -228,7 +229,7 @@ export function coreState(publisher: Publisher, errors: string[]): CoreState {
     ...(s.publicUrl ? { publicUrl: s.publicUrl } : {}),
     ...(s.issuerChanged ? { issuerChanged: s.issuerChanged } : {}),
     servers: s.servers.flatMap((v) => v.enabled && v.localUrl
-      ? [{ name: v.name, ...(v.title ? { title: v.title } : {}), localUrl: v.localUrl, ...(v.publicUrl ? { publicUrl: v.publicUrl } : {}) }]
+      ? [{ name: v.name, ...(v.title ? { title: v.title } : {}), localUrl: v.localUrl, ...(v.publicUrl ? { publicUrl: v.publicUrl } : {}), health: v.health }]
       : []),
     pending,
     errors,

@@ -20,6 +20,7 @@ import { accessRoutes } from './routes-access.ts';
 import { userRoutes } from './routes-users.ts';
 import { clientRoutes } from './routes-clients.ts';
 import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
+import { ServerHealth } from './server-health.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -43,22 +44,26 @@ export class AdminServer {
   private server?: http.Server;
   private readonly routes: { route: CompiledRoute; handle: NonNullable<Routes[AdminRoute]> }[];
   private readonly events: EventStream;
+  /** Whether each server can start: the tray reads it too (`statusView(publisher, health)`). */
+  readonly health: ServerHealth;
   endpoint?: AdminEndpoint;
 
   constructor(private readonly o: AdminServerOptions) {
+    this.health = new ServerHealth({ publisher: o.publisher, logger: o.logger.child({ component: 'health' }) });
     const deps: AdminDeps = {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
-      secrets: o.secrets, state: o.state, logger: o.logger,
+      secrets: o.secrets, state: o.state, logger: o.logger, health: this.health,
     };
     const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps) };
     this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
-    this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs });
+    this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }
 
   async start(port = 0): Promise<AdminEndpoint> {
     this.server = http.createServer((req, res) => { void this.handle(req, res); });
     const address: AddressInfo = await listen(this.server, port, '127.0.0.1');
     this.endpoint = { url: `http://127.0.0.1:${address.port}`, token: this.token, pid: process.pid };
+    this.health.start();
     this.events.start();
     return this.endpoint;
   }
@@ -120,6 +125,7 @@ export class AdminServer {
   }
 
   async stop(): Promise<void> {
+    this.health.stop();
     this.events.close();
     if (this.server) await closeServer(this.server);
     this.server = undefined;

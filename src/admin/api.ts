@@ -1,10 +1,12 @@
 // The contract of the admin API (STYLE 5): the loopback door through which the CLI, the tray and
 // the settings window drive the core. Routes, request schemas, answers, errors and events live
 // here only; the renderer and the Electron shell import this file's types (type-only).
+//
+// It names no module of the core that runs (publisher, sessions, identity): the shapes below are
+// its own, and views.ts checks at compile time that the core's values fit them, so the renderer's
+// type-check reads this file, the config schema and the tunnel status, and nothing else.
 import { z } from 'zod';
-import type { UserStatus } from '../identity/users.ts';
-import type { PublisherStatus } from '../publisher.ts';
-import type { ActivityRecord } from '../sessions/session.ts';
+import type { TunnelStatus } from '../tunnel/tunnel-provider.ts';
 import type { AccessConfig, GithubLoginConfig, Isolation, OidcLoginConfig, ServerConfig } from '../config/schema.ts';
 
 /** Where a running gateway's admin API is, written 0600 to `admin.json` in the app-data dir. */
@@ -109,10 +111,70 @@ export interface ServerSummary {
   localUrl?: string;
   /** Its MCP URL for remote clients, while there is a public URL. */
   publicUrl?: string;
+  /** Whether it can start, as far as the core knows: checked on save and import, then from its processes. */
+  health: ServerHealthView;
+}
+
+/**
+ * A server's health, as its card, the tray and the status stream show it:
+ * - `ready`: it started and answered (now or when last checked); `processes` are running now.
+ * - `idle`: its command is there, but it has not been started yet.
+ * - `checking`: it is being test-started in the background (after a save or an import).
+ * - `starting`: a process of it is starting for someone.
+ * - `cannot-start`: the last start failed (`reason`, `at`); `detail` has the last lines of its stderr.
+ * - `crash-looping`: it failed `crashes` times in a row; it is tried again on the next use after `retryAt`.
+ * - `disabled`: it is not served.
+ */
+export interface ServerHealthView {
+  state: 'ready' | 'idle' | 'checking' | 'starting' | 'cannot-start' | 'crash-looping' | 'disabled';
+  reason?: string;
+  /** When the failure (or the check) happened, epoch ms. */
+  at?: number;
+  crashes?: number;
+  retryAt?: number;
+  /** The last lines it wrote to stderr, when a check failed. */
+  detail?: string;
+  /** Running processes of it. */
+  processes?: number;
+}
+
+/** The publisher's status (PublisherStatus in publisher.ts has this shape). */
+export interface CoreStatus {
+  state: 'stopped' | 'running';
+  /** The gateway on this computer. */
+  gatewayUrl?: string;
+  /** True while the owner wants the servers published (the tunnel may still be connecting). */
+  published: boolean;
+  tunnel: TunnelStatus;
+  /** The URL people use, when there is one. */
+  publicUrl?: string;
+  /** The OAuth issuer: the public URL when published, else the local one. */
+  issuer?: string;
+  /** Set when the public URL differs from the one clients signed in with before: they must be re-added. */
+  issuerChanged?: { from: string; to: string };
+}
+
+/** A person's standing (UserStatus in identity/users.ts). */
+export type UserStatus = 'allowed' | 'pending' | 'denied' | 'removed';
+
+/** A finished call as the sessions report it (ActivityRecord in sessions/session.ts has this shape). */
+export interface ActivityRecordView {
+  at: number;
+  server: string;
+  /** Our user id. */
+  user: string;
+  session: string;
+  method: string;
+  /** The tool, prompt or resource named by the call. */
+  name?: string;
+  ms: number;
+  ok: boolean;
+  /** Why it failed, in the words the client was given. */
+  error?: string;
 }
 
 /** GET status, POST publish / unpublish, and the `status` event. */
-export interface StatusView extends PublisherStatus {
+export interface StatusView extends CoreStatus {
   /** Whether sign-in runs (off only in the core's own tests). */
   signIn: boolean;
   /** People waiting for the owner's decision. */
@@ -157,6 +219,8 @@ export interface ImportEntryView {
   /** The file it came from, or "pasted JSON". */
   source: string;
   notes?: string[];
+  /** Why it would not start as it is (its command is not on this computer), with what to do. */
+  warnings?: string[];
 }
 
 /** POST import. */
@@ -234,7 +298,7 @@ export interface ClientView {
 }
 
 /** A finished tools/call, prompts/get or resources/read: the `activity` event. */
-export interface ActivityView extends ActivityRecord {
+export interface ActivityView extends ActivityRecordView {
   userEmail?: string;
 }
 

@@ -3,9 +3,9 @@
 import { AdminError, type AdminDeps, type Routes } from './routing.ts';
 import { statusView, upstreamView } from './views.ts';
 
-export function statusRoutes({ publisher }: AdminDeps): Routes {
+export function statusRoutes({ publisher, health }: AdminDeps): Routes {
   return {
-    'GET /api/status': async () => statusView(publisher),
+    'GET /api/status': async () => statusView(publisher, health),
 
     'POST /api/publish': async () => {
       if (publisher.status().state !== 'running') throw new AdminError(409, 'not_running', 'the gateway is not running');
@@ -14,13 +14,13 @@ export function statusRoutes({ publisher }: AdminDeps): Routes {
       } catch (e) {
         throw new AdminError(502, 'publish_failed', `the public URL could not be opened: ${(e as Error).message}`);
       }
-      return statusView(publisher);
+      return statusView(publisher, health);
     },
 
     'POST /api/unpublish': async () => {
       if (publisher.status().state !== 'running') throw new AdminError(409, 'not_running', 'the gateway is not running');
       await publisher.unpublish();
-      return statusView(publisher);
+      return statusView(publisher, health);
     },
 
     'GET /api/upstreams': async () => publisher.pool.list().map((u) => upstreamView(publisher, u)),

@@ -13,6 +13,7 @@ import type { SecretStore } from '../secrets/secret-store.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { AdminApi, AdminRoute, ApiError, ApiErrorCode, ProblemView } from './api.ts';
 import type { ConfigEditor } from './config-editor.ts';
+import type { ServerHealth } from './server-health.ts';
 
 /** What the route modules work with. */
 export interface AdminDeps {
@@ -23,6 +24,8 @@ export interface AdminDeps {
   /** The publisher's StateStore (grants and clients of the authorization server). */
   state?: StateStore;
   logger: Logger;
+  /** Whether each server can start (checked on save and import, then followed). */
+  health: ServerHealth;
 }
 
 /** An error with its answer: status, code from the contract's list, and optional problems; written for the owner (exposed). */

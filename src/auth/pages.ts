@@ -19,8 +19,8 @@ h1{font-size:1.3rem;margin:0 0 .3rem}p{margin:.6rem 0}.muted{color:#5f6b7a;font-
 label{display:block;font-weight:600;margin:.9rem 0 .25rem}input{width:100%;padding:.55rem .7rem;border:1px solid #c6ccd5;border-radius:8px;font:inherit}
 button,.button{display:inline-block;width:100%;margin-top:1rem;padding:.6rem;border:0;border-radius:8px;background:#2455d6;color:#fff;font:inherit;font-weight:600;cursor:pointer;text-align:center;text-decoration:none}
 button.secondary,.button.secondary{background:#e8ebf0;color:#1d2129}.row{display:flex;gap:.6rem}.row>*{flex:1}
-.or{text-align:center;color:#8a94a3;margin:1rem 0 0}.error{background:#fdecec;color:#9b1c1c;padding:.6rem .8rem;border-radius:8px}
-.box{background:#f4f6fa;border-radius:8px;padding:.7rem .9rem;margin:.8rem 0}code{font-size:.9em}.brand{font-size:.8rem;color:#8a94a3;margin-bottom:1rem}
+.or{text-align:center;color:#5f6b7a;margin:1rem 0 0}.error{background:#fdecec;color:#9b1c1c;padding:.6rem .8rem;border-radius:8px}
+.box{background:#f4f6fa;border-radius:8px;padding:.7rem .9rem;margin:.8rem 0}code{font-size:.9em}.brand{font-size:.8rem;color:#5f6b7a;margin-bottom:1rem}
 `;
 
 export interface PageOptions {

@@ -67,7 +67,7 @@ export async function startUiWorld(
 export async function openSettings(p: Page, w: { url: string; token: string }, hash = ''): Promise<void> {
   await p.goto(`${w.url}/#token=${encodeURIComponent(w.token)}`);
   await p.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
-  if (hash) await p.evaluate((h) => { location.hash = h; }, hash);
+  if (hash) await p.evaluate(`location.hash = ${JSON.stringify(hash)}`);
 }
 
 /** Goes to a page of the settings through the sidebar. */
@@ -103,11 +103,9 @@ export async function checkAccessibility(p: Page, label: string): Promise<AxeVio
   axeSource ??= await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   // Through the debugger protocol, not a <script>: the pages' CSP allows no inline script.
   if (!(await p.evaluate('typeof window.axe === "object"'))) await p.evaluate(axeSource);
-  const violations = await p.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  });
+  const violations = await p.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+  })))`) as AxeViolation[];
   const grave = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
   assert.deepEqual(grave.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`), [], `axe on ${label}`);
   return violations;

@@ -12,6 +12,7 @@ import { bytes } from '../format.ts';
 import { commandLine } from './server-draft.ts';
 import { StderrLog } from './StderrLog.tsx';
 import { TestResult } from './TestResult.tsx';
+import { HealthBadge, HealthProblem } from './Health.tsx';
 
 const ISOLATION = {
   auto: 'One process per person (per session once it asks questions)',
@@ -46,9 +47,7 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
         <div>
           <h2 id={headingId}>{server.title ?? server.name}{server.title && <span className="muted server-key"> {server.name}</span>}</h2>
           <div className="badges">
-            {!server.enabled ? <Badge tone="grey">Disabled</Badge>
-              : server.running.length > 0 ? <Badge tone="green">Running · {server.running.length} {server.running.length === 1 ? 'process' : 'processes'}</Badge>
-                : <Badge tone="grey">Idle</Badge>}
+            <HealthBadge server={server} />
             <Badge tone="blue">{server.kind === 'stdio' ? 'Command' : 'HTTP'}</Badge>
             <span className="muted small">{server.kind === 'stdio' ? ISOLATION[server.isolation] : 'One upstream session per client session'}</span>
           </div>
@@ -67,6 +66,8 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
           <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>Cancel</button>
         </div>
       )}
+
+      <HealthProblem server={server} />
 
       <code className="command-line" title="What it runs">{commandLine(config)}</code>
 
