@@ -14,6 +14,7 @@ import type { StateStore } from '../state/state-store.ts';
 import type { AdminApi, AdminRoute, ApiError, ApiErrorCode, ProblemView } from './api.ts';
 import type { ConfigEditor } from './config-editor.ts';
 import type { ServerHealth } from './server-health.ts';
+import { inPlainWords } from './problem-words.ts';
 
 /** What the route modules work with. */
 export interface AdminDeps {
@@ -93,7 +94,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function errorAnswer(e: unknown): { status: number; body: ApiError } {
   if (e instanceof AdminError) return { status: e.status, body: { error: e.code, message: e.message, ...(e.problems ? { problems: e.problems } : {}) } };
   if (e instanceof ConfigError) {
-    return { status: 400, body: { error: 'invalid_config', message: `nothing was changed: ${e.problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('; ')}`, problems: e.problems } };
+    // The owner reads these beside the fields they are about: sentences, not the schema's words.
+    const problems = inPlainWords(e.problems);
+    return { status: 400, body: { error: 'invalid_config', message: `nothing was changed: ${problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('; ')}`, problems } };
   }
   if (e instanceof LoginError) return { status: 400, body: { error: 'invalid_config', message: e.message } };
   if (e instanceof UserDirectoryError) {
