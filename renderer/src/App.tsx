@@ -1,7 +1,7 @@
 // The settings window's frame: the admin token (from the settings URL), one live event stream,
 // the sidebar and the page the address names (#/servers, #/access …). Pages get what they share
 // through AppContext; each page loads its own data from the admin API.
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ActivityView, StatusView } from '../../src/admin/api.ts';
 import { AdminClient, ApiFailure } from './api.ts';
 import { AppContext, type AppState } from './app-context.ts';
@@ -15,6 +15,8 @@ import { UsersPage } from './pages/UsersPage.tsx';
 import { PublishPage } from './pages/PublishPage.tsx';
 import { ActivityPage } from './pages/ActivityPage.tsx';
 import { TokenPage } from './pages/TokenPage.tsx';
+import { LeaveDialog } from './components/LeaveDialog.tsx';
+import type { Unsaved } from './unsaved.ts';
 
 const PAGES = {
   servers: { title: 'Servers', Page: ServersPage },
@@ -49,12 +51,30 @@ function Connected({ token, onRefused }: { token: string; onRefused(): void }) {
   const [activity, setActivity] = useState<ActivityView[]>([]);
   const [connection, setConnection] = useState<Connection>('connecting');
   const [page, setPage] = useState<PageName>(pageFromHash);
+  const [asking, setAsking] = useState<{ what: string[]; answer(go: boolean): void }>();
+  const dirty = useRef(new Map<string, boolean>());
+  const unsaved = useMemo<Unsaved>(() => ({
+    set: (what, isDirty) => { if (isDirty) dirty.current.set(what, true); else dirty.current.delete(what); },
+    list: () => [...dirty.current.keys()],
+    confirmDiscard: (what = [...dirty.current.keys()]) => (what.length === 0 ? Promise.resolve(true)
+      : new Promise<boolean>((resolve) => setAsking({ what, answer: (go) => { setAsking(undefined); if (go) for (const w of what) dirty.current.delete(w); resolve(go); } }))),
+  }), []);
 
   useEffect(() => {
-    const onHash = () => setPage(pageFromHash());
+    // Another page (a link, Back): with unsaved changes, stay where we are and ask first.
+    const onHash = () => {
+      const next = pageFromHash();
+      if (next === page) return;
+      if (!unsaved.list().length) return setPage(next);
+      history.replaceState(null, '', `#/${page}`);
+      void unsaved.confirmDiscard().then((go) => { if (go) location.hash = `#/${next}`; });
+    };
+    // Reloading or closing the window: the browser's own question.
+    const onUnload = (e: BeforeUnloadEvent) => { if (unsaved.list().length) e.preventDefault(); };
     window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
+    window.addEventListener('beforeunload', onUnload);
+    return () => { window.removeEventListener('hashchange', onHash); window.removeEventListener('beforeunload', onUnload); };
+  }, [page, unsaved]);
   useEffect(() => { document.title = `${PAGES[page].title} — MCP Publish`; }, [page]);
 
   useEffect(() => {
@@ -83,7 +103,7 @@ function Connected({ token, onRefused }: { token: string; onRefused(): void }) {
   }, [client, events, onRefused]);
 
   const clearActivity = useCallback(() => setActivity([]), []);
-  const app: AppState = { client, events, status, activity, clearActivity };
+  const app: AppState = { client, events, status, activity, clearActivity, unsaved };
   const { Page } = PAGES[page];
 
   return (
@@ -114,6 +134,7 @@ function Connected({ token, onRefused }: { token: string; onRefused(): void }) {
           <Page />
         </main>
       </div>
+      {asking && <LeaveDialog what={asking.what} onStay={() => asking.answer(false)} onDiscard={() => asking.answer(true)} />}
     </AppContext.Provider>
   );
 }

@@ -4,6 +4,7 @@ import { createContext, useContext, useEffect, useRef } from 'react';
 import type { ActivityView, AdminEventName, AdminEvents, StatusView } from '../../src/admin/api.ts';
 import type { AdminClient } from './api.ts';
 import type { LiveEvents } from './events.ts';
+import type { Unsaved } from './unsaved.ts';
 
 export interface AppState {
   client: AdminClient;
@@ -13,6 +14,8 @@ export interface AppState {
   /** `activity` events since the window opened, newest first. */
   activity: ActivityView[];
   clearActivity(): void;
+  /** Changes not saved yet, and asking before they are discarded. */
+  unsaved: Unsaved;
 }
 
 export const AppContext = createContext<AppState | null>(null);

@@ -78,6 +78,8 @@ if (skip) {
     await form.getByLabel('Environment').fill('LOG_LEVEL=info');
     await env.getByRole('alert').waitFor({ state: 'detached' });
     await form.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog', { name: 'Discard your changes?' }).getByRole('button', { name: 'Discard changes' }).click();
+    await form.waitFor({ state: 'detached' });
   });
 
   test('an address that is not an email (or a domain) is refused as it is added to an access list, and by the API', async () => {
@@ -105,5 +107,56 @@ if (skip) {
     assert.equal(api.status, 400);
     assert.deepEqual(api.json.problems, [{ path: 'access.allow.emails[0]', reason: '"not-an-email" is not an email address: write it as name@example.com' }]);
     assert.equal(JSON.parse(await fs.readFile(configFile, 'utf8')).access, undefined, 'nothing was saved');
+  });
+}
+
+if (!skip) {
+  test('leaving the Access page with unsaved changes asks first: Stay keeps them, Discard drops them', async () => {
+    await go(page, 'Access');
+    const emails = page.getByLabel('Email addresses', { exact: true });
+    await emails.fill('dee@example.com');
+    await emails.press('Enter');
+    await page.getByText('You have unsaved changes.').waitFor();
+    const nav = page.getByRole('navigation', { name: 'Settings' });
+    await nav.getByRole('link', { name: /^Users/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Discard your changes?' });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /You have not saved the sign-in settings/);
+    await page.getByRole('heading', { level: 1, name: 'Access' }).waitFor();
+    assert.ok(await dialog.getByRole('button', { name: 'Stay and keep editing' }).evaluate((e) => e === e.ownerDocument.activeElement), 'Stay has the focus');
+    await screenshot(page, 'unsaved-changes');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('list', { name: 'Current email addresses' }).getByText('dee@example.com').waitFor();
+
+    await nav.getByRole('link', { name: /^Users/ }).click();
+    await dialog.getByRole('button', { name: 'Discard changes' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    await go(page, 'Access');
+    assert.equal(await page.getByRole('list', { name: 'Current email addresses' }).count(), 0, 'the change was discarded');
+  });
+
+  test('Cancel on a server form with typed changes asks first; a saved server is confirmed and highlighted', async () => {
+    await go(page, 'Servers');
+    await page.getByRole('button', { name: 'Add server' }).first().click();
+    await page.getByRole('button', { name: 'write one by hand' }).click();
+    const form = page.getByRole('form', { name: 'New server' });
+    await form.getByLabel('Name', { exact: true }).fill('memo');
+    await form.getByLabel('Command', { exact: true }).fill(process.execPath);
+    await form.getByLabel('Arguments').fill(['--import', 'tsx', path.resolve('test/fixtures/slow-server.ts')].join('\n'));
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Discard your changes?' });
+    assert.match(await dialog.innerText(), /You have not saved the new server/);
+    await dialog.getByRole('button', { name: 'Stay and keep editing' }).click();
+    assert.equal(await form.getByLabel('Name', { exact: true }).inputValue(), 'memo', 'nothing was lost');
+
+    await form.getByRole('button', { name: 'Add server' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added memo.' }).waitFor();
+    const card = page.getByRole('article', { name: 'memo', exact: true });
+    assert.equal(await card.getAttribute('data-highlight'), 'true');
+    await card.getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'server-added');
+    // Nothing is unsaved any more: the sidebar goes straight on.
+    await go(page, 'Users');
   });
 }

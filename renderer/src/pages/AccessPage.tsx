@@ -11,6 +11,7 @@ import { ListEditor } from '../components/ListEditor.tsx';
 import { ErrorBanner, ProblemSummary, problemsAt } from '../components/Problems.tsx';
 import { draftOf, inputOf, type AccessDraft } from '../access/access-draft.ts';
 import { LoginMethods } from '../access/LoginMethods.tsx';
+import { useUnsaved } from '../unsaved.ts';
 
 const lower = (v: string) => v.trim().toLowerCase();
 const domain = (v: string) => v.trim().toLowerCase().replace(/^@/, '');
@@ -44,6 +45,8 @@ export function AccessPage() {
     first?.scrollIntoView({ block: 'center' });
     first?.focus();
   }, [focusTick]);
+
+  useUnsaved('the sign-in settings', Boolean(d && access.data && JSON.stringify(d) !== JSON.stringify(draftOf(access.data))));
 
   if (access.error && !access.data) return <Page><ErrorBanner error={access.error} title="Could not load the sign-in settings" /></Page>;
   if (!access.data || !d) return <Page><p className="muted">Loading…</p></Page>;

@@ -1,6 +1,6 @@
 // One configured server: what it runs, its MCP URLs with Copy, its running processes (each with
 // its stderr), and Test, Edit and Delete.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ServerTestResult, ServerView } from '../../../src/admin/api.ts';
 import { useApp } from '../app-context.ts';
 import type { ApiFailure } from '../api.ts';
@@ -21,7 +21,7 @@ const ISOLATION = {
   shared: 'One process for everyone',
 } as const;
 
-export function ServerCard({ server, published, onEdit, onChanged }: { server: ServerView; published: boolean; onEdit(): void; onChanged(): void }) {
+export function ServerCard({ server, published, onEdit, onChanged, highlight = false }: { server: ServerView; published: boolean; onEdit(): void; onChanged(): void; highlight?: boolean }) {
   const { client } = useApp();
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<ServerTestResult>();
@@ -31,6 +31,9 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
   const config = server.config as Record<string, unknown>;
   const userEnv = (config.userEnv as { name: string; secret?: boolean }[] | undefined) ?? [];
   const headingId = `server-${server.name}`;
+  const card = useRef<HTMLElement>(null);
+  // Just added or saved: brought into view and marked, so the owner sees where it went.
+  useEffect(() => { if (highlight) card.current?.scrollIntoView({ block: 'nearest' }); }, [highlight]);
 
   const test = async () => {
     setTesting(true); setResult(undefined); setError(undefined);
@@ -42,7 +45,7 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
   };
 
   return (
-    <article className="card server" aria-labelledby={headingId}>
+    <article ref={card} className={`card server ${highlight ? 'is-new' : ''}`} aria-labelledby={headingId} data-highlight={highlight || undefined}>
       <header className="server-head">
         <div>
           <h2 id={headingId}>{server.title ?? server.name}{server.title && <span className="muted server-key"> {server.name}</span>}</h2>

@@ -11,17 +11,16 @@ import { Field } from '../components/Field.tsx';
 import { FieldError, ProblemSummary, problemsAt } from '../components/Problems.tsx';
 import { SERVER_NAME, SERVER_PATH, draftOf, emptyDraft, entryOf, relative, type Isolation, type ServerDraft, type UserEnvDraft } from './server-draft.ts';
 import { TestResult } from './TestResult.tsx';
+import { useUnsaved } from '../unsaved.ts';
 
-export function ServerForm({ server, existing, onSaved, onCancel, onDirty }: {
+export function ServerForm({ server, existing, onSaved, onCancel }: {
   /** The server being edited; absent for a new one. */
   server?: ServerView;
   existing: string[];
   onSaved(view: ServerView): void;
   onCancel(): void;
-  /** Told whether the form holds changes not saved yet. */
-  onDirty?(dirty: boolean): void;
 }) {
-  const { client } = useApp();
+  const { client, unsaved } = useApp();
   const [d, setD] = useState<ServerDraft>(() => (server ? draftOf(server) : emptyDraft()));
   const [problems, setProblems] = useState<ProblemView[]>([]);
   const [error, setError] = useState<ApiFailure>();
@@ -31,8 +30,9 @@ export function ServerForm({ server, existing, onSaved, onCancel, onDirty }: {
   const form = useRef<HTMLFormElement>(null);
   const initial = useRef(JSON.stringify(d));
   const dirty = JSON.stringify(d) !== initial.current;
-  useEffect(() => { onDirty?.(dirty); }, [dirty, onDirty]);
-  useEffect(() => () => onDirty?.(false), [onDirty]);
+  const what = server ? `your changes to ${server.name}` : 'the new server';
+  useUnsaved(what, dirty);
+  const cancel = async () => { if (!dirty || await unsaved.confirmDiscard([what])) onCancel(); };
   // After a refusal: the first field with a problem is scrolled to and focused.
   useEffect(() => {
     if (!focusTick) return;
@@ -84,7 +84,7 @@ export function ServerForm({ server, existing, onSaved, onCancel, onDirty }: {
   const save = () => attempt('save', async (entry) => {
     const saved = await client.saveServer(d.name.trim(), entry);
     initial.current = JSON.stringify(d);
-    onDirty?.(false);
+    unsaved.set(what, false);
     onSaved(saved);
   });
 
@@ -164,7 +164,7 @@ export function ServerForm({ server, existing, onSaved, onCancel, onDirty }: {
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy !== undefined}>{busy === 'save' ? 'Saving…' : server ? 'Save changes' : 'Add server'}</button>
         <button type="button" className="btn" onClick={test} disabled={busy !== undefined}>{busy === 'test' ? 'Testing…' : 'Test'}</button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
+        <button type="button" className="btn btn-ghost" onClick={() => void cancel()}>Cancel</button>
       </div>
     </form>
   );
