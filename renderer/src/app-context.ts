@@ -16,6 +16,8 @@ export interface AppState {
   clearActivity(): void;
   /** Changes not saved yet, and asking before they are discarded. */
   unsaved: Unsaved;
+  /** Goes up each time the window reconnects after a loss: what pages loaded is loaded again. */
+  epoch: number;
 }
 
 export const AppContext = createContext<AppState | null>(null);

@@ -21,6 +21,7 @@ import { userRoutes } from './routes-users.ts';
 import { clientRoutes } from './routes-clients.ts';
 import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
 import { ServerHealth } from './server-health.ts';
+import { loadAdminSession, saveAdminSession } from './admin-session.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -35,12 +36,18 @@ export interface AdminServerOptions {
   keepAliveMs?: number;
   /** The built settings UI served at `/`; default renderer/dist (`npm run build:ui`). */
   uiDir?: string;
+  /**
+   * Where the port and token are kept across restarts (admin-session.ts), so an open settings
+   * window reconnects; default none (a new port and token each start).
+   */
+  sessionFile?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
 export class AdminServer {
-  readonly token = randomBytes(32).toString('base64url');
+  /** The per-launch token (kept across restarts with `sessionFile`); final once `start()` resolved. */
+  token = randomBytes(32).toString('base64url');
   private server?: http.Server;
   private readonly routes: { route: CompiledRoute; handle: NonNullable<Routes[AdminRoute]> }[];
   private readonly events: EventStream;
@@ -59,9 +66,22 @@ export class AdminServer {
     this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }
 
-  async start(port = 0): Promise<AdminEndpoint> {
+  /** Listens on `port`, else the port kept in `sessionFile`, else a free one. */
+  async start(port?: number): Promise<AdminEndpoint> {
+    const session = await loadAdminSession(this.o.sessionFile);
+    this.token = session.token;
     this.server = http.createServer((req, res) => { void this.handle(req, res); });
-    const address: AddressInfo = await listen(this.server, port, '127.0.0.1');
+    let address: AddressInfo;
+    try {
+      address = await listen(this.server, port ?? session.port ?? 0, '127.0.0.1');
+    } catch (e) {
+      // The kept port is taken (by another program since): a free one; open windows cannot follow.
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port !== undefined) throw e;
+      this.o.logger.warn({ port: session.port }, 'the admin port of the last run is taken; open settings windows must be opened again');
+      this.server = http.createServer((req, res) => { void this.handle(req, res); });
+      address = await listen(this.server, 0, '127.0.0.1');
+    }
+    await saveAdminSession(this.o.sessionFile, { port: address.port, token: this.token, createdAt: session.createdAt ?? Date.now() });
     this.endpoint = { url: `http://127.0.0.1:${address.port}`, token: this.token, pid: process.pid };
     this.health.start();
     this.events.start();

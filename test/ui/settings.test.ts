@@ -260,7 +260,7 @@ if (skip) {
 
       // MCP Publish quits: the window says so instead of showing stale state as live.
       await own.admin.stop();
-      await p.getByRole('status').filter({ hasText: 'Lost the connection to MCP Publish' }).waitFor();
+      await p.getByRole('status').filter({ hasText: 'MCP Publish is not answering' }).waitFor();
     } finally {
       await context.close();
       await stopWorld(own);
