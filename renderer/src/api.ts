@@ -3,7 +3,7 @@
 // an ApiFailure carrying the API's own `error`, `message` and `problems`.
 import type {
   AccessInput, AccessView, AdminApi, AdminRoute, ApiError, ApiErrorCode, ClientView, ImportRequest, ImportResult,
-  InviteView, LocalAccountRequest, ProblemView, ServerTestResult, ServerView, StatusView, TestSignInRequest,
+  InviteView, LocalAccountRequest, ProblemView, PublishSettingsInput, PublishSettingsView, ServerTestResult, ServerView, StatusView, TestSignInRequest,
   TestSignInResult, UpstreamView, UserAction, UserView,
 } from '../../src/admin/api.ts';
 
@@ -60,6 +60,8 @@ export class AdminClient {
   status(): Promise<StatusView> { return this.request('GET /api/status'); }
   publish(): Promise<StatusView> { return this.request('POST /api/publish'); }
   unpublish(): Promise<StatusView> { return this.request('POST /api/unpublish'); }
+  publishSettings(): Promise<PublishSettingsView> { return this.request('GET /api/publish/settings'); }
+  savePublishSettings(settings: PublishSettingsInput): Promise<PublishSettingsView> { return this.request('PUT /api/publish/settings', { body: settings }); }
 
   servers(): Promise<ServerView[]> { return this.request('GET /api/servers'); }
   saveServer(name: string, entry: unknown): Promise<ServerView> { return this.request('PUT /api/servers/:name', { params: { name }, body: entry }); }

@@ -19,6 +19,7 @@ import { serverRoutes } from './routes-servers.ts';
 import { accessRoutes } from './routes-access.ts';
 import { userRoutes } from './routes-users.ts';
 import { clientRoutes } from './routes-clients.ts';
+import { publishRoutes } from './routes-publish.ts';
 import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
 import { ServerHealth } from './server-health.ts';
 import { loadAdminSession, saveAdminSession } from './admin-session.ts';
@@ -61,7 +62,7 @@ export class AdminServer {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
       secrets: o.secrets, state: o.state, logger: o.logger, health: this.health,
     };
-    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps) };
+    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps) };
     this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
     this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }

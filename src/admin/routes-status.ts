@@ -2,6 +2,7 @@
 // toggle, and the running upstreams with their stderr.
 import { AdminError, type AdminDeps, type Routes } from './routing.ts';
 import { statusView, upstreamView } from './views.ts';
+import { tunnelProblem } from './tunnel-words.ts';
 
 export function statusRoutes({ publisher, health }: AdminDeps): Routes {
   return {
@@ -12,7 +13,9 @@ export function statusRoutes({ publisher, health }: AdminDeps): Routes {
       try {
         await publisher.publish();
       } catch (e) {
-        throw new AdminError(502, 'publish_failed', `the public URL could not be opened: ${(e as Error).message}`);
+        // One message with a next step (the status says the same); the tunnel's words stay in the log.
+        const problem = tunnelProblem(publisher.currentConfig.publish, { state: 'offline', reason: (e as Error).message });
+        throw new AdminError(502, 'publish_failed', problem ? `${problem.title}. ${problem.next}` : `the public URL could not be opened: ${(e as Error).message}`);
       }
       return statusView(publisher, health);
     },

@@ -10,6 +10,7 @@ import type { ActivityRecordView, CoreStatus, UserStatus as UserStatusView } fro
 import type { PublisherStatus } from '../publisher.ts';
 import type { UserStatus } from '../identity/users.ts';
 import { commandProblem, type ServerHealth } from './server-health.ts';
+import { tunnelName, tunnelProblem } from './tunnel-words.ts';
 
 // The contract's own shapes must fit what the core produces (fails to compile otherwise).
 type Fits<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -38,12 +39,15 @@ export function serverSummary(p: Publisher, name: string, config: ServerConfig, 
 
 export function statusView(p: Publisher, health?: ServerHealth): StatusView {
   const status = p.status();
+  const problem = tunnelProblem(p.currentConfig.publish, status.tunnel);
   const users = p.signIn?.users.list() ?? [];
   return {
     ...status,
     signIn: Boolean(p.signIn),
     pending: users.filter((u) => u.status === 'pending').length,
     servers: Object.entries(p.currentConfig.mcpServers).map(([name, c]) => serverSummary(p, name, c, status, health)),
+    tunnelName: tunnelName(p.currentConfig.publish).label,
+    ...(problem ? { tunnelProblem: problem } : {}),
   };
 }
 
