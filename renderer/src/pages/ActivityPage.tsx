@@ -28,12 +28,12 @@ export function ActivityPage() {
             <tbody>
               {activity.map((a, i) => (
                 <tr key={`${a.at}-${a.session}-${i}`} className={a.ok ? '' : 'is-error'}>
-                  <td title={dateTime(a.at)}>{clock(a.at)}</td>
-                  <td>{a.userEmail ?? a.user}</td>
-                  <td><code className="tag">{a.server}</code></td>
-                  <td><code>{a.name ?? a.method}</code>{a.name && METHOD[a.method] !== 'tool' && <span className="muted small"> {METHOD[a.method] ?? a.method}</span>}</td>
-                  <td className="num">{duration(a.ms)}</td>
-                  <td>{a.ok ? <Badge tone="green">OK</Badge> : <><Badge tone="red">Error</Badge>{a.error && <div className="small error-text">{a.error}</div>}</>}</td>
+                  <td data-label="Time" title={dateTime(a.at)}>{clock(a.at)}</td>
+                  <td data-label="Person">{a.userEmail ?? a.user}</td>
+                  <td data-label="Server"><code className="tag">{a.server}</code></td>
+                  <td data-label="Tool"><code>{a.name ?? a.method}</code>{a.name && METHOD[a.method] !== 'tool' && <span className="muted small"> {METHOD[a.method] ?? a.method}</span>}</td>
+                  <td data-label="Time taken" className="num">{duration(a.ms)}</td>
+                  <td data-label="Result">{a.ok ? <Badge tone="green">OK</Badge> : <><Badge tone="red">Error</Badge>{a.error && <div className="small error-text">{a.error}</div>}</>}</td>
                 </tr>
               ))}
             </tbody>

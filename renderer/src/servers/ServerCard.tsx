@@ -95,11 +95,11 @@ export function ServerCard({ server, published, onEdit, onChanged, highlight = f
             <tbody>
               {server.running.map((u) => (
                 <tr key={u.key}>
-                  <td>{u.userEmail ?? (u.user ? u.user : 'everyone (shared)')}</td>
-                  <td>{u.pid ?? '—'}</td>
-                  <td>{u.state}</td>
-                  <td>{u.sessions}</td>
-                  <td>{u.inflight}</td>
+                  <td data-label="Person">{u.userEmail ?? (u.user ? u.user : 'everyone (shared)')}</td>
+                  <td data-label="PID">{u.pid ?? '—'}</td>
+                  <td data-label="State">{u.state}</td>
+                  <td data-label="Sessions">{u.sessions}</td>
+                  <td data-label="In flight">{u.inflight}</td>
                   <td>
                     <button type="button" className="btn btn-small" aria-expanded={log === u.key} onClick={() => setLog(log === u.key ? undefined : u.key)}>
                       {log === u.key ? 'Hide log' : `Log (${bytes(u.stderrBytes)})`}
