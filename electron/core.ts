@@ -12,7 +12,6 @@ import { configOrDefault, formatConfigError } from '../src/cli.ts';
 import { REDACT_PATHS, type Logger } from '../src/logging/logger.ts';
 import { Publisher, type PublisherOptions } from '../src/publisher.ts';
 import { AdminServer } from '../src/admin/admin-server.ts';
-import { adminSessionFile } from '../src/admin/admin-session.ts';
 import type { AdminEndpoint, StatusView } from '../src/admin/api.ts';
 import { statusView } from '../src/admin/views.ts';
 import { openSecretStore } from '../src/secrets/select.ts';
@@ -111,7 +110,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     }
   }
 
-  const adminServer = new AdminServer({ publisher, configFile: paths.config, secrets, state, logger: logger.child({ component: 'admin' }), sessionFile: adminSessionFile(paths.dir) });
+  const adminServer = new AdminServer({ publisher, configFile: paths.config, secrets, state, logger: logger.child({ component: 'admin' }), dataDir: paths.dir });
   let admin: AdminEndpoint;
   let ownerFirstRun: Core['ownerFirstRun'];
   try {

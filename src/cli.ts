@@ -11,7 +11,6 @@ import { runUsers } from './admin/users-command.ts';
 import { describeStatus, runPublish } from './admin/publish-command.ts';
 import type { StatusView } from './admin/api.ts';
 import { AdminServer } from './admin/admin-server.ts';
-import { adminSessionFile } from './admin/admin-session.ts';
 import { openSecretStore } from './secrets/select.ts';
 import { openStateStore } from './state/state-store.ts';
 import { writeFileAtomic } from './config/atomic-file.ts';
@@ -117,7 +116,7 @@ async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number
     publisher = make();
     url = await publisher.start();
   }
-  const admin = new AdminServer({ publisher, configFile: file, secrets, state, logger: logger.child({ component: 'admin' }), sessionFile: adminSessionFile(paths.dir) });
+  const admin = new AdminServer({ publisher, configFile: file, secrets, state, logger: logger.child({ component: 'admin' }), dataDir: paths.dir });
   const adminEndpoint = await admin.start();
   await writeFileAtomic(paths.admin, JSON.stringify(adminEndpoint), { mode: 0o600 });
 

@@ -2,7 +2,7 @@
 // the sidebar and the page the address names (#/servers, #/access …). Pages get what they share
 // through AppContext; each page loads its own data from the admin API.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ActivityView, StatusView } from '../../src/admin/api.ts';
+import type { StatusView } from '../../src/admin/api.ts';
 import { AdminClient, ApiFailure } from './api.ts';
 import { AppContext, type AppState } from './app-context.ts';
 import { LiveEvents, type Connection } from './events.ts';
@@ -28,7 +28,6 @@ const PAGES = {
 } as const;
 type PageName = keyof typeof PAGES;
 
-const ACTIVITY_KEPT = 500;
 
 function pageFromHash(): PageName {
   const name = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
@@ -49,7 +48,6 @@ function Connected({ token, onRefused }: { token: string; onRefused(): void }) {
   const client = useMemo(() => new AdminClient(token), [token]);
   const events = useMemo(() => new LiveEvents(client.eventsUrl()), [client]);
   const [status, setStatus] = useState<StatusView>();
-  const [activity, setActivity] = useState<ActivityView[]>([]);
   const [connection, setConnection] = useState<Connection>({ state: 'connecting' });
   const [epoch, setEpoch] = useState(0);
   const [page, setPage] = useState<PageName>(pageFromHash);
@@ -81,7 +79,6 @@ function Connected({ token, onRefused }: { token: string; onRefused(): void }) {
 
   useEffect(() => {
     const offStatus = events.on('status', setStatus);
-    const offActivity = events.on('activity', (a) => setActivity((list) => [a, ...list].slice(0, ACTIVITY_KEPT)));
     // Who waits is part of the status, but a person's arrival or decision is its own event.
     const refreshStatus = () => { client.status().then(setStatus, () => {}); };
     const offApproval = events.on('approval', refreshStatus);
@@ -97,11 +94,10 @@ function Connected({ token, onRefused }: { token: string; onRefused(): void }) {
     });
     events.start();
     client.status().then(setStatus, refused);
-    return () => { offStatus(); offActivity(); offApproval(); offUsers(); offWatch(); events.stop(); };
+    return () => { offStatus(); offApproval(); offUsers(); offWatch(); events.stop(); };
   }, [client, events, onRefused]);
 
-  const clearActivity = useCallback(() => setActivity([]), []);
-  const app: AppState = { client, events, status, activity, clearActivity, unsaved, epoch };
+  const app: AppState = { client, events, status, unsaved, epoch };
   const stale = connection.state === 'reconnecting';
   const { Page } = PAGES[page];
 

@@ -3,6 +3,7 @@
 // typed by the contract in api.ts; errors become answers in one place (routing.ts). Outside
 // /api/ it serves the settings UI's static files (ui-files.ts).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging/logger.ts';
@@ -22,7 +23,11 @@ import { clientRoutes } from './routes-clients.ts';
 import { publishRoutes } from './routes-publish.ts';
 import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
 import { ServerHealth } from './server-health.ts';
-import { loadAdminSession, saveAdminSession } from './admin-session.ts';
+import { adminSessionFile, loadAdminSession, saveAdminSession } from './admin-session.ts';
+import { FileActivityLog, MemoryActivityLog, type ActivityLog } from '../activity/activity-log.ts';
+import type { ActivityRecord } from '../sessions/session.ts';
+import { activityView } from './views.ts';
+import { activityRoutes } from './routes-activity.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -38,10 +43,11 @@ export interface AdminServerOptions {
   /** The built settings UI served at `/`; default renderer/dist (`npm run build:ui`). */
   uiDir?: string;
   /**
-   * Where the port and token are kept across restarts (admin-session.ts), so an open settings
-   * window reconnects; default none (a new port and token each start).
+   * The app-data folder: the port and token are kept there across restarts (admin-session.ts),
+   * so an open settings window reconnects, and the Activity log (src/activity). Default none: a
+   * new port and token each start, and the last calls in memory only.
    */
-  sessionFile?: string;
+  dataDir?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
@@ -54,22 +60,29 @@ export class AdminServer {
   private readonly events: EventStream;
   /** Whether each server can start: the tray reads it too (`statusView(publisher, health)`). */
   readonly health: ServerHealth;
+  /** Every finished call, kept across restarts when there is a data folder. */
+  readonly activity: ActivityLog;
+  private readonly record = (r: ActivityRecord) => { this.activity.append(activityView(this.o.publisher, r)); };
   endpoint?: AdminEndpoint;
 
   constructor(private readonly o: AdminServerOptions) {
     this.health = new ServerHealth({ publisher: o.publisher, logger: o.logger.child({ component: 'health' }) });
+    this.activity = o.dataDir
+      ? new FileActivityLog(path.join(o.dataDir, 'activity'), () => o.publisher.currentConfig.activity)
+      : new MemoryActivityLog();
     const deps: AdminDeps = {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
-      secrets: o.secrets, state: o.state, logger: o.logger, health: this.health,
+      secrets: o.secrets, state: o.state, logger: o.logger, health: this.health, activity: this.activity,
     };
-    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps) };
+    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps) };
     this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
     this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }
 
   /** Listens on `port`, else the port kept in `sessionFile`, else a free one. */
   async start(port?: number): Promise<AdminEndpoint> {
-    const session = await loadAdminSession(this.o.sessionFile);
+    const sessionFile = this.o.dataDir ? adminSessionFile(this.o.dataDir) : undefined;
+    const session = await loadAdminSession(sessionFile);
     this.token = session.token;
     this.server = http.createServer((req, res) => { void this.handle(req, res); });
     let address: AddressInfo;
@@ -82,9 +95,10 @@ export class AdminServer {
       this.server = http.createServer((req, res) => { void this.handle(req, res); });
       address = await listen(this.server, 0, '127.0.0.1');
     }
-    await saveAdminSession(this.o.sessionFile, { port: address.port, token: this.token, createdAt: session.createdAt ?? Date.now() });
+    await saveAdminSession(sessionFile, { port: address.port, token: this.token, createdAt: session.createdAt ?? Date.now() });
     this.endpoint = { url: `http://127.0.0.1:${address.port}`, token: this.token, pid: process.pid };
     this.health.start();
+    this.o.publisher.on('activity', this.record);
     this.events.start();
     return this.endpoint;
   }
@@ -147,6 +161,8 @@ export class AdminServer {
 
   async stop(): Promise<void> {
     this.health.stop();
+    this.o.publisher.off('activity', this.record);
+    await this.activity.flush();
     this.events.close();
     if (this.server) await closeServer(this.server);
     this.server = undefined;

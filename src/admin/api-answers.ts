@@ -234,6 +234,9 @@ export interface ActivityView extends ActivityRecordView {
   userEmail?: string;
 }
 
+/** GET activity: a page of kept calls; `next` is the `before` of the following page. */
+export interface ActivityPage { items: (ActivityView & { id: string })[]; next?: string }
+
 /** A config problem: its JSON path (`mcpServers.github.args[0]`) and why. */
 export interface ProblemView { path: string; reason: string }
 

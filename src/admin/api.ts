@@ -42,6 +42,7 @@ export const ADMIN_ROUTES = {
   clients: '/api/clients',
   client: '/api/clients/:grantId',
   upstreams: '/api/upstreams',
+  activity: '/api/activity',
   upstreamStderr: '/api/upstreams/:key/stderr',
 } as const;
 
@@ -100,7 +101,7 @@ export type AccessInput = Omit<AccessConfig, 'login'> & {
 // ---- Answers: in api-answers.ts, re-exported here (one contract, two files for size) ----------
 
 export type * from './api-answers.ts';
-import type { StatusView, PublishSettingsView, PublishSettingsInput, UpstreamView, ServerView, ServerTestResult, ImportResult, AccessView, TestSignInResult, UserView, InviteView, ClientView, ActivityView, ProblemView } from './api-answers.ts';
+import type { StatusView, PublishSettingsView, PublishSettingsInput, UpstreamView, ServerView, ServerTestResult, ImportResult, AccessView, TestSignInResult, UserView, InviteView, ClientView, ActivityView, ProblemView, ActivityPage } from './api-answers.ts';
 
 /** Every error answer. `problems` comes with `invalid_config` and `bad_request`. */
 export interface ApiError { error: ApiErrorCode; message: string; problems?: ProblemView[] }
@@ -144,6 +145,11 @@ export interface AdminApi {
   /** Revokes the grant: the client's tokens stop working at once. */
   'DELETE /api/clients/:grantId': { answer: { revoked: string } };
   'GET /api/upstreams': { answer: UpstreamView[] };
+  /**
+   * Kept calls, newest first. Query: `person` (user id or email), `server`, `tool`, `result`
+   * (ok | error), `since` (epoch ms), `limit` (default 50, at most 500), `before` (a page's `next`).
+   */
+  'GET /api/activity': { answer: ActivityPage };
   /** The child's recent stderr, text/plain. */
   'GET /api/upstreams/:key/stderr': { answer: string };
 }

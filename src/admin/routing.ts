@@ -14,6 +14,7 @@ import type { StateStore } from '../state/state-store.ts';
 import type { AdminApi, AdminRoute, ApiError, ApiErrorCode, ProblemView } from './api.ts';
 import type { ConfigEditor } from './config-editor.ts';
 import type { ServerHealth } from './server-health.ts';
+import type { ActivityLog } from '../activity/activity-log.ts';
 import { inPlainWords } from './problem-words.ts';
 
 /** What the route modules work with. */
@@ -27,6 +28,8 @@ export interface AdminDeps {
   logger: Logger;
   /** Whether each server can start (checked on save and import, then followed). */
   health: ServerHealth;
+  /** The calls kept for the Activity page. */
+  activity: ActivityLog;
 }
 
 /** An error with its answer: status, code from the contract's list, and optional problems; written for the owner (exposed). */

@@ -28,7 +28,7 @@ let page: Page;
 async function startCore(servers: Record<string, unknown>): Promise<UiWorld> {
   const configFile = path.join(tmp, 'config.json');
   await fs.writeFile(configFile, JSON.stringify({ mcpServers: servers, gateway: { port: 0 } }, null, 2));
-  return startUiWorld(uiDir, servers, { configFile, state, secrets }, { sessionFile: path.join(tmp, 'admin-session.json') });
+  return startUiWorld(uiDir, servers, { configFile, state, secrets }, { dataDir: tmp });
 }
 
 if (skip) {
