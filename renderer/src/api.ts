@@ -84,6 +84,8 @@ export class AdminClient {
   users(): Promise<UserView[]> { return this.request('GET /api/users'); }
   decide(id: string, action: UserAction): Promise<UserView> { return this.request('POST /api/users/:id/action', { params: { id }, body: { action } }); }
   invite(request: LocalAccountRequest): Promise<InviteView> { return this.request('POST /api/local-accounts', { body: request }); }
+  invites(): Promise<InviteView[]> { return this.request('GET /api/invites'); }
+  revokeInvite(id: string): Promise<{ revoked: string }> { return this.request('DELETE /api/invites/:id', { params: { id } }); }
   clients(): Promise<ClientView[]> { return this.request('GET /api/clients'); }
   revokeClient(grantId: string): Promise<{ revoked: string }> { return this.request('DELETE /api/clients/:grantId', { params: { grantId } }); }
 }

@@ -21,6 +21,7 @@ import { accessRoutes } from './routes-access.ts';
 import { userRoutes } from './routes-users.ts';
 import { clientRoutes } from './routes-clients.ts';
 import { publishRoutes } from './routes-publish.ts';
+import { inviteRoutes } from './routes-invites.ts';
 import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
 import { ServerHealth } from './server-health.ts';
 import { adminSessionFile, loadAdminSession, saveAdminSession } from './admin-session.ts';
@@ -74,7 +75,7 @@ export class AdminServer {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
       secrets: o.secrets, state: o.state, logger: o.logger, health: this.health, activity: this.activity,
     };
-    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps) };
+    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps), ...inviteRoutes(deps) };
     this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
     this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }

@@ -212,8 +212,21 @@ export interface UserView {
   userEnv: Record<string, string[]>;
 }
 
-/** POST local-accounts. */
-export interface InviteView { email: string; invite: string }
+/** POST local-accounts, and each entry of GET invites (pending invite links). */
+export interface InviteView {
+  /** Opaque, for DELETE invites/:id. */
+  id: string;
+  email: string;
+  name?: string;
+  createdAt: number;
+  expiresAt: number;
+  /** The link, on the current public URL (absent if it cannot be shown again). */
+  invite?: string;
+  /** True while the link is a 127.0.0.1 address: only this computer can open it. Publish first. */
+  localOnly: boolean;
+  /** POST only: an earlier link of this person was replaced and stops working. */
+  replaced?: boolean;
+}
 
 /** GET clients: one per grant (a person's authorization of one client application). */
 export interface ClientView {

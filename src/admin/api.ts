@@ -39,6 +39,8 @@ export const ADMIN_ROUTES = {
   users: '/api/users',
   userAction: '/api/users/:id/action',
   localAccounts: '/api/local-accounts',
+  invites: '/api/invites',
+  invite: '/api/invites/:id',
   clients: '/api/clients',
   client: '/api/clients/:grantId',
   upstreams: '/api/upstreams',
@@ -140,7 +142,10 @@ export interface AdminApi {
   'POST /api/access/test-sign-in': { body: TestSignInRequest; answer: TestSignInResult };
   'GET /api/users': { answer: UserView[] };
   'POST /api/users/:id/action': { body: UserActionRequest; answer: UserView };
+  /** Creates the account if needed and a 7-day invite link; an earlier link of theirs stops working. */
   'POST /api/local-accounts': { body: LocalAccountRequest; answer: InviteView };
+  'GET /api/invites': { answer: InviteView[] };
+  'DELETE /api/invites/:id': { answer: { revoked: string } };
   'GET /api/clients': { answer: ClientView[] };
   /** Revokes the grant: the client's tokens stop working at once. */
   'DELETE /api/clients/:grantId': { answer: { revoked: string } };
