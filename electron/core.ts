@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { appPaths, type AppPaths } from '../src/config/paths.ts';
 import { ConfigError } from '../src/config/load.ts';
-import { isStdioServer, type Config } from '../src/config/schema.ts';
+import type { Config } from '../src/config/schema.ts';
 import { configOrDefault, formatConfigError } from '../src/cli.ts';
 import { REDACT_PATHS, type Logger } from '../src/logging/logger.ts';
 import { Publisher, type PublisherOptions } from '../src/publisher.ts';
@@ -17,7 +17,9 @@ import { statusView } from '../src/admin/views.ts';
 import { openSecretStore } from '../src/secrets/select.ts';
 import { openStateStore, type StateStore } from '../src/state/state-store.ts';
 import { writeFileAtomic } from '../src/config/atomic-file.ts';
+import { acquireInstanceLock, type InstanceLock } from '../src/config/instance-lock.ts';
 import type { QuitStepName, RunningParts } from './lifecycle.ts';
+import { isDemoEntry, startDemoServer, withDemoAt, type DemoServer } from './demo-server.ts';
 import type { TrayState, TrayTunnel } from './tray-menu.ts';
 
 /** The tray's state without what the shell itself owns (the login item). */
@@ -32,6 +34,17 @@ export interface CoreOptions {
   createTunnel?: PublisherOptions['createTunnel'];
   /** Wait this long after the last core event before telling listeners; default 150 ms. */
   settleMs?: number;
+  /**
+   * Serve the built-in demo server from this process (demo-server.ts) instead of as a child;
+   * default: inside Electron, whose packed binary cannot run as Node (RunAsNode fuse off).
+   */
+  inProcessDemo?: boolean;
+  /**
+   * The data folder's instance lock, when the caller took it first (the app does, before its
+   * tray); else startCore takes it. Either way the core owns it from then on: it is released
+   * when the start fails, or by the last quit step.
+   */
+  lock?: InstanceLock;
 }
 
 export interface Core {
@@ -78,9 +91,31 @@ export function describeStartError(e: unknown): string {
 
 export async function startCore(options: CoreOptions = {}): Promise<Core> {
   const paths = options.paths ?? appPaths();
+  // One owner per data folder (STYLE 17): nothing in it is touched before this.
+  const lock = options.lock ?? await acquireInstanceLock(paths.dir, 'desktop');
+  try {
+    return await startHoldingFolder(paths, lock, options);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function startHoldingFolder(paths: AppPaths, lock: InstanceLock, options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? appLogger(paths);
-  const { config, embedded } = await configOrDefault(paths.config);
-  runNodeServersWithElectron(config);
+  const loaded = await configOrDefault(paths.config);
+  // Inside Electron the demo runs in this process: the packed app cannot start itself as Node.
+  const inProcess = (options.inProcessDemo ?? Boolean(process.versions.electron)) && Object.values(loaded.config.mcpServers).some(isDemoEntry);
+  const demo = inProcess ? await startDemoServer() : undefined;
+  try {
+    return await startServing(paths, lock, { config: demo ? withDemoAt(loaded.config, demo) : loaded.config, embedded: loaded.embedded }, demo, logger, options);
+  } catch (e) {
+    await demo?.close();
+    throw e;
+  }
+}
+
+async function startServing(paths: AppPaths, lock: InstanceLock, { config, embedded }: { config: Config; embedded: boolean }, demo: DemoServer | undefined, logger: Logger, options: CoreOptions): Promise<Core> {
   const secrets = await openSecretStore({ paths, logger });
   const state = await openStateStore({ file: paths.state, logger: logger.child({ component: 'state' }) });
   const make = () => new Publisher({
@@ -203,12 +238,17 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
         quitting = true;
         unsubscribeUsers?.();
         await publisher.stop();
+        await demo?.close();
       },
       'close-state': async () => {
         parts.state = false;
         clearTimeout(timer);
         listeners.clear();
-        await state.close();
+        try {
+          await state.close();
+        } finally {
+          await lock.release();
+        }
       },
     },
   };
@@ -242,17 +282,6 @@ function trayTunnel(t: StatusView['tunnel']): TrayTunnel {
     case 'reconnecting': return { state: 'reconnecting', reason: t.reason, attempt: t.attempt };
     case 'connecting': return { state: 'connecting' };
     case 'offline': return { state: 'offline', reason: t.reason };
-  }
-}
-
-/**
- * Inside Electron `process.execPath` is the Electron binary, not node: a server whose command is
- * it (the embedded demo server) runs as plain Node only with ELECTRON_RUN_AS_NODE=1.
- */
-function runNodeServersWithElectron(config: Config): void {
-  if (!process.versions.electron) return;
-  for (const server of Object.values(config.mcpServers)) {
-    if (isStdioServer(server) && server.command === process.execPath) server.env = { ...server.env, ELECTRON_RUN_AS_NODE: '1' };
   }
 }
 

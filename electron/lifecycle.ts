@@ -2,6 +2,7 @@
 // close and Quit do, in which order Quit stops things, and which status changes deserve a
 // notification. main.ts and notifications.ts carry them out; the tests call them directly.
 import type { TrayAction, TrayState } from './tray-menu.ts';
+import { describeHolder, type LockHolder } from '../src/config/instance-lock.ts';
 
 // ── Windows ──────────────────────────────────────────────────────────────────────────────────
 
@@ -27,6 +28,31 @@ export function showSettingsSteps(w: WindowFacts): WindowStep[] {
  */
 export function onSecondInstance(w: WindowFacts): WindowStep[] {
   return showSettingsSteps(w);
+}
+
+/** What the app does when another process holds its data folder (`mcp-publish serve`, or the app under another profile). */
+export interface StepAside {
+  /** The message box to show. */
+  dialog: { title: string; message: string; detail: string; buttons: string[]; defaultId: number; cancelId: number };
+  /** Open this in the browser when the owner chooses button `openOn`: the running one's settings. */
+  open?: { url: string; openOn: number };
+}
+
+/**
+ * Launched while another process holds the data folder: this one touches nothing there and
+ * quits, after naming the running one and bringing its settings forward in the browser (a
+ * `serve` has no window of its own). `admin` is the running one's admin endpoint (admin.json),
+ * offered only when it is the holder's.
+ */
+export function stepAside(holder: LockHolder, dir: string, admin: { url: string; token: string; pid?: number } | undefined): StepAside {
+  const detail = `${describeHolder(holder)} uses the same data folder:\n${dir}\n\nOnly one MCP Publish can use a folder at a time. ` +
+    (holder.kind === 'serve' ? 'Stop it (Ctrl+C where it runs) to use the app instead.' : 'Quit it to start this one.');
+  const base = { title: 'MCP Publish', message: 'MCP Publish is already running' };
+  if (!admin || admin.pid !== holder.pid) return { dialog: { ...base, detail, buttons: ['Close'], defaultId: 0, cancelId: 0 } };
+  return {
+    dialog: { ...base, detail, buttons: ['Open its settings', 'Close'], defaultId: 0, cancelId: 1 },
+    open: { url: `${admin.url}/#token=${admin.token}`, openOn: 0 },
+  };
 }
 
 /** Where Quit is: `running` until the owner quits, `stopping` while the plan runs, then `stopped`. */

@@ -4,10 +4,12 @@
 // file only wires Electron's events to them.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, clipboard, dialog } from 'electron';
-import { appPaths } from '../src/config/paths.ts';
+import { app, clipboard, dialog, shell } from 'electron';
+import { appPaths, type AppPaths } from '../src/config/paths.ts';
+import { acquireInstanceLock, InstanceLockError, type InstanceLock } from '../src/config/instance-lock.ts';
+import { readAdminEndpoint } from '../src/admin/admin-client.ts';
 import { appLogger, describeStartError, startCore, type Core } from './core.ts';
-import { notificationsFor, onBeforeQuit, onSecondInstance, onWindowAllClosed, quitPlan, runQuitPlan, type QuitPhase } from './lifecycle.ts';
+import { notificationsFor, onBeforeQuit, onSecondInstance, onWindowAllClosed, quitPlan, runQuitPlan, stepAside, type QuitPhase } from './lifecycle.ts';
 import { LoginItem } from './login-item.ts';
 import { Notifier } from './notifications.ts';
 import { AppTray } from './tray.ts';
@@ -35,6 +37,18 @@ if (!app.requestSingleInstanceLock()) {
 
 async function run(): Promise<void> {
   const paths = appPaths();
+  // One owner per data folder (STYLE 17): Electron's lock above keeps one app per profile; this
+  // one keeps one MCP Publish per folder, `mcp-publish serve` included. Taken before the log
+  // file, the tray or the core touch the folder.
+  let lock: InstanceLock;
+  try {
+    lock = await acquireInstanceLock(paths.dir, 'desktop');
+  } catch (e) {
+    await app.whenReady();
+    await showStepAside(e, paths);
+    app.quit();
+    return;
+  }
   const rootLogger = appLogger(paths);
   const logger = rootLogger.child({ component: 'desktop' });
   let phase: QuitPhase = 'running';
@@ -133,7 +147,7 @@ async function run(): Promise<void> {
   notifier = new Notifier(dispatch);
   shown = trayState();
 
-  starting = startCore({ paths, logger: rootLogger }).then((c) => {
+  starting = startCore({ paths, logger: rootLogger, lock }).then((c) => {
     core = c;
     settings = new SettingsWindow({
       endpoint: c.admin,
@@ -158,6 +172,17 @@ async function run(): Promise<void> {
   refresh();
   if (openWhenReady) settings?.show();
   if (core?.ownerFirstRun) void showOwnerPassword(core.ownerFirstRun);
+}
+
+/** Another process holds the data folder: say which, offer its settings, touch nothing. */
+async function showStepAside(e: unknown, paths: AppPaths): Promise<void> {
+  if (!(e instanceof InstanceLockError) || e.code !== 'held' || !e.holder) {
+    dialog.showErrorBox('MCP Publish could not start', `${describeStartError(e)}\n\nFiles: ${paths.dir}`);
+    return;
+  }
+  const plan = stepAside(e.holder, e.dir, await readAdminEndpoint(paths));
+  const { response } = await dialog.showMessageBox({ type: 'info', ...plan.dialog });
+  if (plan.open && response === plan.open.openOn) await shell.openExternal(plan.open.url);
 }
 
 /** Windows needs the script path for a login item started from a checkout. */

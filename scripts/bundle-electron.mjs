@@ -12,23 +12,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceImportMetaUrl } from './build.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** esbuild plugin: `import.meta.url` of each app source file → its own URL under the app root. */
-function sourceImportMetaUrl(root) {
-  return {
-    name: 'source-import-meta-url',
-    setup(build) {
-      build.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
-        if (args.path.split(path.sep).includes('node_modules')) return undefined;
-        const rel = path.relative(root, args.path).split(path.sep).join('/');
-        const text = await fs.readFile(args.path, 'utf8');
-        return { contents: text.replace(/\bimport\.meta\.url\b/g, `new URL(${JSON.stringify(rel)}, __appRoot).href`), loader: 'ts' };
-      });
-    },
-  };
-}
 
 /** Builds electron/dist; resolves with the files written. */
 export async function bundleElectron({ root = ROOT, outdir = path.join(root, 'electron', 'dist'), logLevel = 'warning' } = {}) {

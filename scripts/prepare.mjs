@@ -1,10 +1,17 @@
-// npm's "prepare" step: builds the settings UI (renderer/dist) after npm install / npm ci.
-// An install without devDependencies has no Vite: say so instead of failing the install.
+// npm's "prepare" step after npm install / npm ci: compiles the core (dist/, scripts/build.mjs) and
+// builds the settings UI (renderer/dist). An install without devDependencies has neither esbuild
+// nor Vite: say so instead of failing the install.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
+try {
+  const { buildCore } = await import('./build.mjs');
+  await buildCore();
+} catch (e) {
+  console.log(`mcp-publish: the core was not compiled (${e.message}); run "npm run build" after installing the devDependencies.`);
+}
 try {
   require.resolve('vite/package.json');
 } catch {

@@ -30,6 +30,8 @@ reporters() { echo "--test-reporter=spec --test-reporter-destination=stdout --te
 
 export MCP_PUBLISH_AUDIT_DIR="$PWD/.tmp/log-audit"
 rm -rf "$MCP_PUBLISH_AUDIT_DIR"
+echo "== compiling the core (dist/)"
+node scripts/build.mjs || status=1
 [[ -f renderer/dist/index.html || ! -d renderer ]] || { echo "== building the settings UI"; npm run --silent build:ui || status=1; }
 mapfile -t files < <(find test/unit test/e2e test/ui -name '*.test.ts' ! -name 'keychain.test.ts' 2>/dev/null | sort)
 echo "== main suites"

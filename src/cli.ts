@@ -14,6 +14,7 @@ import { AdminServer } from './admin/admin-server.ts';
 import { openSecretStore } from './secrets/select.ts';
 import { openStateStore } from './state/state-store.ts';
 import { writeFileAtomic } from './config/atomic-file.ts';
+import { acquireInstanceLock } from './config/instance-lock.ts';
 import fs from 'node:fs/promises';
 
 export interface CliIO {
@@ -93,6 +94,17 @@ export async function configOrDefault(file: string): Promise<{ config: Config; e
 
 async function serve(args: string[], paths: AppPaths, io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' }, publish: { type: 'boolean' } }, allowPositionals: false });
+  // One owner per data folder (STYLE 17): before anything in it is touched, even a crashed run's
+  // children. A second start names the holder and exits (InstanceLockError, reported by main).
+  const lock = await acquireInstanceLock(paths.dir, 'serve');
+  try {
+    return await serveHoldingFolder(values, paths, io);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function serveHoldingFolder(values: { config?: string; port?: string; publish?: boolean }, paths: AppPaths, io: CliIO): Promise<number> {
   const file = values.config ?? paths.config;
   const { config, embedded } = await configOrDefault(file);
   if (values.port !== undefined) config.gateway.port = Number(values.port);

@@ -9,6 +9,7 @@ import type { Config, ServerConfig } from './config/schema.ts';
 import { parseConfig, saveConfig } from './config/load.ts';
 import { randomBytes } from 'node:crypto';
 import type { TunnelProvider, TunnelStatus } from './tunnel/tunnel-provider.ts';
+import { PublishSequence } from './tunnel/publish-sequence.ts';
 import { UpstreamPool } from './upstream/child-pool.ts';
 import { ChildRegistry } from './upstream/child-registry.ts';
 import { SessionRouter } from './sessions/session-router.ts';
@@ -110,6 +111,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private tunnelStatus: TunnelStatus = { state: 'offline', reason: 'not published' };
   private tunnelUrl?: string;
   private issuerChanged?: { from: string; to: string };
+  /** Publish, unpublish and stop's tunnel close run one at a time, in the order asked. */
+  private readonly publishing = new PublishSequence();
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -124,7 +127,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       clientInfo: { name: 'mcp-publish', version: VERSION },
       idleMs: g.childIdleSeconds * 1000,
       requestTimeoutMs: g.requestTimeoutSeconds * 1000,
-      startTimeoutMs: g.startTimeoutSeconds * 1000,
+      startTimeoutMs: (g.startTimeoutSeconds ?? Math.min(60, g.requestTimeoutSeconds)) * 1000,
       maxMessageBytes: g.maxMessageBytes,
       stderrBytes: g.stderrBytes,
       userEnv: (server, user) => {
@@ -234,9 +237,16 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     };
   }
 
-  /** Opens the public URL. Resolves once it is online; the tunnel then keeps itself up. */
-  async publish(): Promise<PublisherStatus> {
-    if (!this.url) throw new Error('the gateway is not running');
+  /**
+   * Opens the public URL. Resolves once it is online (the tunnel then keeps itself up), or, when
+   * an unpublish came first or stopped it while connecting, not published.
+   */
+  publish(): Promise<PublisherStatus> {
+    return this.publishing.publish(() => this.openTunnel(), () => this.status());
+  }
+
+  private async openTunnel(): Promise<PublisherStatus> {
+    if (!this.url || !this.server) throw new Error('the gateway is not running');
     if (this.tunnel) return this.status();
     const factory = this.options.createTunnel ?? (await import('./tunnel/create.ts')).createTunnel;
     const tunnel = factory(this.config.publish, {
@@ -252,8 +262,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     tunnel.onstatus = (status) => { void this.onTunnelStatus(tunnel, status); };
     this.tunnelStatus = { state: 'connecting' };
     this.emit('status', this.status());
+    let started: boolean;
     try {
-      await tunnel.start(Number(new URL(this.url).port));
+      started = await this.publishing.started(tunnel, tunnel.start(Number(new URL(this.url).port)));
     } catch (e) {
       if (this.tunnel === tunnel) this.tunnel = undefined;
       await tunnel.stop().catch(() => {});
@@ -261,11 +272,19 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       this.emit('status', this.status());
       throw e;
     }
+    if (!started) { // an unpublish stopped it; the unpublish queued next reports
+      if (this.tunnel === tunnel) this.tunnel = undefined;
+      await tunnel.stop().catch(() => {});
+    }
     return this.status();
   }
 
-  /** Closes the public URL; the gateway goes on serving this computer. */
-  async unpublish(): Promise<PublisherStatus> {
+  /** Closes the public URL (at once if it is still connecting); the gateway goes on serving this computer. */
+  unpublish(): Promise<PublisherStatus> {
+    return this.publishing.unpublish(() => this.closeTunnel());
+  }
+
+  private async closeTunnel(): Promise<PublisherStatus> {
     const tunnel = this.tunnel;
     this.tunnel = undefined;
     this.tunnelUrl = undefined;
@@ -337,9 +356,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
-    const tunnel = this.tunnel;
-    this.tunnel = undefined;
-    if (tunnel) await tunnel.stop().catch((e: Error) => this.logger.warn({ err: e.message }, 'closing the tunnel failed'));
+    // In turn with publish: a publish still queued opens nothing, one connecting is stopped.
+    await this.publishing.unpublish(async () => {
+      const tunnel = this.tunnel;
+      this.tunnel = undefined;
+      if (tunnel) await tunnel.stop().catch((e: Error) => this.logger.warn({ err: e.message }, 'closing the tunnel failed'));
+    });
     this.sessions.closeAll();
     const server = this.server;
     this.server = undefined;

@@ -1,5 +1,6 @@
 // Atomic JSON writes: write a temp file beside the target, fsync, keep the previous version as
-// `.bak`, then rename over the target, so a crash leaves either the old file or the new one.
+// `.bak`, then rename over the target, so a crash leaves either the old file or the new one; the
+// folder is fsynced last, so once the promise resolves the new file survives a power cut too.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,18 @@ export async function writeFileAtomic(file: string, data: string, options: { mod
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;
+  }
+  await syncFolder(path.dirname(file));
+}
+
+/** fsync of a folder, so a rename in it is on disk. Windows cannot open a folder for this: skipped. */
+async function syncFolder(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -106,8 +106,8 @@ export const GatewayConfig = z.object({
   childIdleSeconds: z.number().int().positive().default(10 * 60),
   /** A request the child (or a client, asked by the child) has not answered after this long fails; default 10 minutes. */
   requestTimeoutSeconds: z.number().int().positive().default(10 * 60),
-  /** A child that has not answered initialize this long after it was started fails to start; default 60 s (never more than the request timeout). */
-  startTimeoutSeconds: z.number().int().positive().default(60),
+  /** A child that has not answered initialize this long after it was started fails to start; default 60 s, or requestTimeoutSeconds when that is shorter. */
+  startTimeoutSeconds: z.number().int().positive().optional(),
   /** Browser origins allowed besides the gateway's own (e.g. a web-based MCP inspector). */
   allowedOrigins: z.array(z.string()).default([]),
   /** Bytes of each child's stderr kept for the UI; default 64 KiB. */

@@ -46,6 +46,7 @@ export class ResponseSink {
   /** Called with true when what is written starts waiting on the client, with false when it flows again or the exchange ended. */
   oncongestion?: (congested: boolean) => void;
   private congested = false;
+  private corked = false;
   private slowTimer?: NodeJS.Timeout;
   private lastWrite = Date.now();
 
@@ -78,6 +79,12 @@ export class ResponseSink {
     if (this.done) return;
     if (!this.streaming) this.openStream();
     this.lastWrite = Date.now();
+    // Events written in the same tick go out in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(() => { this.corked = false; this.res.uncork(); });
+    }
     if (!this.res.write(text) && !this.congested) this.congest();
   }
 

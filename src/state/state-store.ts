@@ -1,8 +1,9 @@
 // Persisted state (DESIGN §2 `state/`): users, clients, grants, refresh-token families and
 // approvals, kept as collections of JSON values with optional expiry, in one atomically written
-// file (writes coalesced) or only in memory for tests.
+// file or only in memory for tests. A change resolves once it is on disk (group-commit.ts).
 import type { Logger } from '../logging/logger.ts';
 import { readFileIfExists, writeFileAtomic } from '../config/atomic-file.ts';
+import { GroupCommit } from './group-commit.ts';
 
 /** One stored value with its id. */
 export interface StateEntry<T> {
@@ -26,13 +27,18 @@ export interface StateStore {
   get<T>(collection: string, id: string): Promise<T | undefined>;
 
   /**
-   * Creates or replaces a value. Visible to reads at once; written to disk within the debounce
-   * interval together with other changes, and for certain once `flush()` or `close()` resolves.
-   * Rejects with `invalid_value` when the value cannot be represented as JSON.
+   * Creates or replaces a value. Visible to reads at once; resolves only once it is on disk (the
+   * file and its folder fsynced), so whatever answer hands it out may be sent then (STYLE 16).
+   * Concurrent changes share one write. Rejects with `invalid_value` when the value cannot be
+   * represented as JSON, and with `io` when the write failed (the change stays in memory and is
+   * written with the next one).
    */
   put<T>(collection: string, id: string, value: T, options?: PutOptions): Promise<void>;
 
-  /** Removes a value. Resolves `true` if a live value was there, `false` otherwise. */
+  /**
+   * Removes a value. Resolves `true` if a live value was there, `false` otherwise, once the
+   * removal is on disk (as `put`).
+   */
   delete(collection: string, id: string): Promise<boolean>;
 
   /** Every live entry of a collection, in insertion order. */
@@ -73,11 +79,9 @@ export class StateStoreError extends Error {
 export interface StateStoreOptions {
   /** The state file (`AppPaths.state`); omit for a store that lives only in memory. */
   file?: string;
-  /** How long changes are gathered before one write. Default 50 ms. */
-  debounceMs?: number;
   /** Clock for expiry, in epoch ms. Default `Date.now`. */
   now?: () => number;
-  /** Told when a background write fails (the next `flush` retries and reports it). */
+  /** Told when a write fails (the changes it held were refused; the next change writes them again). */
   logger?: Logger;
 }
 
@@ -97,20 +101,17 @@ const FILE_VERSION = 1;
 class JsonStateStore implements StateStore {
   readonly #collections: Map<string, Map<string, StoredEntry>>;
   readonly #file: string | undefined;
-  readonly #debounceMs: number;
   readonly #now: () => number;
-  readonly #logger: Logger | undefined;
-  #dirty = false;
+  /** Absent for the in-memory store. */
+  readonly #commits: GroupCommit | undefined;
   #closed = false;
-  #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> | undefined;
 
   constructor(collections: Map<string, Map<string, StoredEntry>>, options: StateStoreOptions) {
     this.#collections = collections;
     this.#file = options.file;
-    this.#debounceMs = options.debounceMs ?? 50;
     this.#now = options.now ?? Date.now;
-    this.#logger = options.logger;
+    const file = options.file;
+    if (file) this.#commits = new GroupCommit(() => this.#writeFile(file), options.logger);
     // Entries that expired while we were not running go with the next write.
     for (const [name, entries] of collections) for (const id of entries.keys()) this.#live(name, id);
   }
@@ -140,7 +141,7 @@ class JsonStateStore implements StateStore {
     if (!entries) this.#collections.set(collection, (entries = new Map()));
     entries.delete(id); // a replaced value moves to the end, like a new one
     entries.set(id, entry);
-    this.#changed();
+    await this.#commits?.commit();
   }
 
   async delete(collection: string, id: string): Promise<boolean> {
@@ -148,7 +149,7 @@ class JsonStateStore implements StateStore {
     const live = this.#live(collection, id);
     if (!live) return false;
     this.#collections.get(collection)!.delete(id);
-    this.#changed();
+    await this.#commits?.commit();
     return true;
   }
 
@@ -170,9 +171,7 @@ class JsonStateStore implements StateStore {
   }
 
   async flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#write();
+    await this.#commits?.settled();
   }
 
   async close(): Promise<void> {
@@ -195,53 +194,18 @@ class JsonStateStore implements StateStore {
     if (entry.expiresAt !== undefined && entry.expiresAt <= this.#now()) {
       entries!.delete(id);
       if (entries!.size === 0) this.#collections.delete(collection);
-      this.#changed();
+      this.#commits?.touch();
       return undefined;
     }
     return entry;
   }
 
-  /** Marks the state dirty and schedules one write for everything changed in the next interval. */
-  #changed(): void {
-    this.#dirty = true;
-    if (!this.#file || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#write().catch((e: unknown) => {
-        this.#logger?.error({ err: e, file: this.#file }, 'could not write the state file; will retry on the next change or flush');
-      });
-    }, this.#debounceMs);
-  }
-
-  /** Writes until nothing is dirty; one write at a time, later changes ride the next loop. */
-  #write(): Promise<void> {
-    const file = this.#file;
-    if (!file) {
-      this.#dirty = false;
-      return Promise.resolve();
-    }
-    if (!this.#dirty) return this.#writing ?? Promise.resolve();
-    // The loop's promise is kept until it settles. (Assigning an async IIFE that cleans up in its
-    // own `finally` is wrong: with nothing to await it settles first and stays stuck forever.)
-    if (!this.#writing) {
-      const loop = this.#writeLoop(file);
-      this.#writing = loop;
-      loop.then(() => { if (this.#writing === loop) this.#writing = undefined; }, () => { if (this.#writing === loop) this.#writing = undefined; });
-    }
-    return this.#writing;
-  }
-
-  async #writeLoop(file: string): Promise<void> {
-    while (this.#dirty) {
-      this.#dirty = false;
-      const text = this.#serialize();
-      try {
-        await writeFileAtomic(file, text, { mode: 0o600, backup: true });
-      } catch (e) {
-        this.#dirty = true;
-        throw new StateStoreError('io', `cannot write state file ${file}: ${(e as Error).message}`, { file, cause: e });
-      }
-    }
+  /** Writes a snapshot taken now (synchronously: what the group commit counted is in it). */
+  #writeFile(file: string): Promise<void> {
+    const text = this.#serialize();
+    return writeFileAtomic(file, text, { mode: 0o600, backup: true }).catch((e: unknown) => {
+      throw new StateStoreError('io', `cannot write state file ${file}: ${(e as Error).message}`, { file, cause: e });
+    });
   }
 
   #serialize(): string {

@@ -2,9 +2,9 @@
 // (URLs on loca.lt) shows browsers a reminder page asking for the "tunnel password" (the owner's
 // public IP); a self-hosted localtunnel-server has none. Drops are common: the supervisor reconnects.
 import { createHash, randomBytes } from 'node:crypto';
-import { isIP, type Socket } from 'node:net';
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Tunnel, { type RegistrationBody } from 'localtunnel/lib/Tunnel.js';
+import { SocketPool, type RegistrationBody } from './localtunnel-client.ts';
 import { httpGet } from './http-get.ts';
 import { SupervisedTunnel, type SupervisorOptions, type TunnelConnection } from './supervisor.ts';
 import { reasonOf, TunnelError } from './tunnel-error.ts';
@@ -96,7 +96,13 @@ export class LocaltunnelProvider extends SupervisedTunnel {
     let url: string;
     try {
       registration = await this.register(signal);
-      opened = await openTunnel({ host: this.host, port: localPort, local_host: this.localHost, subdomain: this.subdomain }, registration, signal);
+      opened = await openTunnel(new SocketPool({
+        // As localtunnel's client: the server's IP when it names one, else its host name.
+        remote: { host: registration.ip ?? new URL(this.host).hostname, port: registration.port },
+        size: registration.max_conn_count ?? 1,
+        local: { host: this.localHost, port: localPort },
+        hostHeader: this.localHost,
+      }), signal);
       url = this.publicUrl(registration.url);
     } catch (e) {
       passwordRead.abort();
@@ -187,63 +193,25 @@ interface OpenedTunnel {
   close(): Promise<void>;
 }
 
-/**
- * Opens localtunnel's socket pool for a registration we made ourselves (its own `_init` would
- * retry forever) and resolves once the first socket is connected.
- */
-async function openTunnel(options: ConstructorParameters<typeof Tunnel>[0], registration: RegistrationBody, signal: AbortSignal): Promise<OpenedTunnel> {
-  const client = new Tunnel(options);
-  client._init = (cb) => cb(null, client._getInfo(registration));
-  const sockets = new Set<Socket>();
-  let closing = false;
+/** Opens the pool's connections; resolves once the first is connected. Gives up when `signal` aborts. */
+async function openTunnel(pool: SocketPool, signal: AbortSignal): Promise<OpenedTunnel> {
   let drop: (reason: string) => void = () => {};
   const dropped = new Promise<string>((resolve) => { drop = resolve; });
-  // Always listened to: an 'error' without a listener would end the whole process.
-  client.on('error', (e: Error) => { if (!closing) drop(`localtunnel: ${e.message}`); });
-  client.on('close', () => { if (!closing) drop('the localtunnel client closed'); });
-
-  const close = async (): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    client.close(); // destroys every connected socket
-    const open = [...sockets];
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(open.map((s) => new Promise<void>((resolve) => { if (s.closed) resolve(); else s.once('close', () => resolve()); }))),
-      new Promise<void>((resolve) => { timer = setTimeout(resolve, 2_000); }),
-    ]);
-    clearTimeout(timer);
-  };
-
+  pool.ondrop = (reason) => drop(`localtunnel: ${reason}`);
+  const close = () => pool.close();
+  const onAbort = () => { void close(); };
   try {
-    await new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
-        client.removeListener('url', onUrl);
-        client.removeListener('error', onError);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const onUrl = () => { cleanup(); resolve(); };
-      const onError = (e: Error) => {
-        cleanup();
-        reject(new TunnelError('unreachable', `the localtunnel server refused the tunnel's connections: ${e.message}`, { cause: e }));
-      };
-      const onAbort = () => { cleanup(); reject(signal.reason); };
-      if (signal.aborted) { onAbort(); return; }
-      client.once('url', onUrl);
-      client.once('error', onError);
-      signal.addEventListener('abort', onAbort, { once: true });
-      client.open((err) => {
-        if (err) { cleanup(); reject(new TunnelError('unreachable', err.message, { cause: err })); }
-      });
-      // open() ran our _init synchronously: the socket pool exists and no socket is connected yet.
-      client.tunnelCluster?.on('open', (remote: Socket) => {
-        sockets.add(remote);
-        remote.once('close', () => sockets.delete(remote));
-      });
+    if (signal.aborted) throw signal.reason;
+    signal.addEventListener('abort', onAbort, { once: true });
+    await pool.open().catch((e: Error) => {
+      if (signal.aborted) throw signal.reason;
+      throw new TunnelError('unreachable', e.message, { cause: e });
     });
   } catch (e) {
     await close();
     throw e;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   return { dropped, close };
 }

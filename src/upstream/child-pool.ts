@@ -44,6 +44,8 @@ export interface UpstreamInfo {
   /** Requests from the server waiting for a session's answer. */
   serverRequests: number;
   stderrBytes: number;
+  /** Bytes written to the server that it has not read yet. */
+  backlog: number;
   /** The last failure to start or crash (reset by a run that stays up a minute); `crashes` > 1 means it is crash-looping. */
   failure?: RunFailure;
 }
@@ -206,7 +208,7 @@ export class UpstreamPool {
   list(): UpstreamInfo[] {
     return [...this.entries.values()].map((e) => ({
       key: e.key, server: e.server, user: e.user, pid: e.mux.pid, state: e.mux.state,
-      sessions: e.mux.sessionCount, inflight: e.mux.inflightCount, serverRequests: e.mux.serverRequestCount, stderrBytes: e.mux.stderr?.bytes ?? 0, failure: e.mux.failure,
+      sessions: e.mux.sessionCount, inflight: e.mux.inflightCount, serverRequests: e.mux.serverRequestCount, stderrBytes: e.mux.stderr?.bytes ?? 0, backlog: e.mux.backlog, failure: e.mux.failure,
     }));
   }
 

@@ -1,11 +1,15 @@
-// A record on disk of every child we started (pid and start time), so that after a crash of
-// the app the next start ends the children that survived it, never a process that reused a pid.
+// A record on disk of every child we started (pid and start time) and of the process that
+// started it, so that after a crash of the app the next start ends the children that survived
+// it: never a process that reused a pid, and never a child whose owner still runs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Logger } from '../logging/logger.ts';
 
-interface Entry { pid: number; startTime: string }
+/** A process as the OS names it: pid, and start time where the OS tells it. */
+export interface ProcessId { pid: number; startTime?: string }
+
+interface Entry { pid: number; startTime: string; /** Absent in records written before owners were kept. */ owner?: ProcessId }
 
 /** The process's start time as the OS reports it, or undefined if it is not running. */
 export function processStartTime(pid: number): string | undefined {
@@ -27,14 +31,35 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/**
+ * True while that process runs: same pid and, where the OS tells start times, the same one (a
+ * pid reused by another program does not count). Without a start time only the pid is checked.
+ */
+export function processRunning(id: ProcessId): boolean {
+  if (id.startTime === undefined || process.platform === 'win32') {
+    try {
+      process.kill(id.pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  return processStartTime(id.pid) === id.startTime;
+}
+
 export class ChildRegistry {
   private live = new Map<number, Entry>();
   private writing = false;
   private dirty = false;
+  private owner: ProcessId | undefined;
 
   constructor(private readonly file: string | undefined, private readonly logger: Logger) {}
 
-  /** Ends children a previous run left behind (same pid and same start time), then forgets them. */
+  /**
+   * Ends children a previous run left behind (same pid and same start time) whose owner is dead,
+   * then forgets them. A child whose owner still runs is left alone: that process owns it (only
+   * possible if it holds the data folder without our lock: an older version).
+   */
   reapOrphans(): number {
     if (!this.file) return 0;
     let entries: Entry[] = [];
@@ -44,8 +69,13 @@ export class ChildRegistry {
       return 0;
     }
     let killed = 0;
+    let spared = 0;
     for (const e of Array.isArray(entries) ? entries : []) {
       if (typeof e?.pid !== 'number' || e.pid === process.pid) continue;
+      if (e.owner && typeof e.owner.pid === 'number' && processRunning(e.owner)) {
+        spared++;
+        continue;
+      }
       const now = processStartTime(e.pid);
       if (now !== undefined && now === e.startTime) {
         try {
@@ -55,12 +85,17 @@ export class ChildRegistry {
       }
     }
     if (killed) this.logger.warn({ killed }, 'ended server processes left running by an earlier crash');
+    if (spared) this.logger.warn({ spared }, 'left alone server processes whose owner still runs');
     this.flush();
     return killed;
   }
 
   added(pid: number): void {
-    this.live.set(pid, { pid, startTime: processStartTime(pid) ?? '' });
+    if (!this.owner) {
+      const startTime = processStartTime(process.pid);
+      this.owner = { pid: process.pid, ...(startTime ? { startTime } : {}) };
+    }
+    this.live.set(pid, { pid, startTime: processStartTime(pid) ?? '', owner: this.owner });
     this.schedule();
   }
 

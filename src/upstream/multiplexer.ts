@@ -90,7 +90,7 @@ export class Multiplexer {
     this.serverRequests = new ServerRequests((m) => this.runner.send(m), options.logger);
     this.runner = new UpstreamRunner({
       ...options,
-      startTimeoutMs: Math.min(options.startTimeoutMs ?? options.requestTimeoutMs, options.requestTimeoutMs),
+      startTimeoutMs: options.startTimeoutMs ?? options.requestTimeoutMs,
       onmessage: (m) => this.fromUpstream(m),
       onended: (reason) => this.failForwarded(reason),
       // A restarted upstream is told again what the sessions are subscribed to, before anything else.
@@ -109,6 +109,8 @@ export class Multiplexer {
   get initializeResult(): InitializeResult | undefined { return this.runner.init; }
   get lastExit(): UpstreamExit | undefined { return this.runner.lastExit; }
   get failure() { return this.runner.failure; }
+  /** Bytes written to the server that it has not read yet. */
+  get backlog(): number { return this.runner.backlog; }
 
   attach(client: MuxClient): void {
     if (this.state === 'closed') throw new Error('this upstream was closed');

@@ -53,6 +53,7 @@ export class StdioChild implements Upstream {
   private closing = false;
   private exited?: Promise<void>;
   private closed?: Promise<void>;
+  private corked = false;
 
   constructor(private readonly options: StdioChildOptions) {
     this.stderr = new StderrLog(options.stderrBytes);
@@ -185,6 +186,12 @@ export class StdioChild implements Upstream {
   send(message: JsonRpcMessage): void {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || !stdin.writable) return;
+    // Messages sent in the same tick go out in one write (fewer syscalls under load).
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      process.nextTick(() => { this.corked = false; stdin.uncork(); });
+    }
     stdin.write(JSON.stringify(message) + '\n');
   }
 

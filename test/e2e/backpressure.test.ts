@@ -101,6 +101,8 @@ test('a child that stops reading its input gets no more than a bounded backlog; 
   await (await s.post(s.call(1, 'deaf', { ms: 6000 }))).text();
   const base = retained();
   const memory = watchMemory();
+  let backlog = 0;
+  const sampler = setInterval(() => { backlog = Math.max(backlog, ...own.publisher.pool.list().map((u) => u.backlog)); }, 10);
   // 120 requests of 900 KB (108 MB) from a client in its own process, sent over time; small answers.
   const client = spawn(process.execPath, [path.join(ROOT, 'test/support/flood-client.mjs'), own.mcpUrl('noisy'), s.id, 'deaf', '120', '900', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: client.stdout! });
@@ -116,13 +118,16 @@ test('a child that stops reading its input gets no more than a bounded backlog; 
   await new Promise((r) => setTimeout(r, 1500));
   const held = retained() - base;
   const answers = await done;
+  clearInterval(sampler);
   const grew = memory.stop();
-  t.diagnostic(`held ${(held / MB).toFixed(1)} MB after a 108 MB flood to a deaf child; peak RSS growth ${(grew / MB).toFixed(1)} MB`);
+  t.diagnostic(`largest backlog ${(backlog / MB).toFixed(1)} MB; held ${(held / MB).toFixed(1)} MB after a 108 MB flood to a deaf child; peak RSS growth ${(grew / MB).toFixed(1)} MB`);
   const refused = answers.filter((m) => /not reading its input/.test(m?.error?.message ?? ''));
   const served = answers.filter((m) => /^\d+$/.test(m?.result?.content?.[0]?.text ?? ''));
   assert.ok(refused.length > 0, 'requests beyond the backlog are refused with the reason');
   assert.equal(refused.length + served.length, 120, `every other request was answered once the child listened again (${served.length} served, ${refused.length} refused)`);
-  // Bound: the 4 MB backlog and the accepted requests (12-29 MB measured; an unbounded backlog holds over 108 MB).
-  assert.ok(held < 40 * MB, `the gateway held ${(held / MB).toFixed(1)} MB while 108 MB were sent to a child that did not read (backlog bound 4 MB)`);
+  assert.ok(backlog <= 5 * MB, `the child's unread input stayed within the 4 MB bound plus one request (${(backlog / MB).toFixed(1)} MB)`);
+  // Loose: the backlog, the accepted requests and connection buffers the runtime has not let go yet
+  // (12-59 MB measured); an unbounded backlog holds the 108 MB and their parsed copies.
+  assert.ok(held < 96 * MB, `the gateway held ${(held / MB).toFixed(1)} MB while 108 MB were sent to a child that did not read (backlog bound 4 MB)`);
   assert.ok(grew < 256 * MB, `peak growth ${(grew / MB).toFixed(1)} MB (garbage included)`);
 });

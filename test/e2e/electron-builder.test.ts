@@ -1,7 +1,8 @@
 // Packaging, offline: electron-builder packs the Linux app directory from build/electron-builder.yml.
 // The Electron binary cannot be downloaded here, so `electronDist` points at a folder with a stub
-// executable named `electron`; everything else (the beforePack bundle, files, asar, native modules
-// unpacked, the package.json `main`) is the real thing.
+// executable named `electron` that carries Electron's fuse wire (sentinel, version, default
+// states); everything else (the beforePack bundle, files, asar, native modules unpacked, the
+// package.json `main`, the afterPack hook flipping the fuses) is the real thing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/gateway.ts';
+import { fusesFor, readFuses } from '../../scripts/electron-fuses.mjs';
 
 const require = createRequire(import.meta.url);
 const asar = require('@electron/asar') as { listPackage(archive: string, options?: object): string[]; extractFile(archive: string, file: string): Buffer };
@@ -33,12 +35,18 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
-test('electron-builder packs linux-unpacked with app.asar from build/electron-builder.yml (Electron binary is a stub: it cannot be downloaded here)', async (t) => {
+/** @electron/fuses' marker in every Electron binary; the fuse wire follows it. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/** Electron 41's defaults: RunAsNode on, cookie encryption off, NODE_OPTIONS on, --inspect on, asar integrity off, only-asar off, V8 snapshot off, file:// privileges on. */
+const DEFAULT_WIRE = '10110001';
+
+test('electron-builder packs linux-unpacked with app.asar from build/electron-builder.yml, fuses flipped (Electron binary is a stub: it cannot be downloaded here)', async (t) => {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-builder-'));
   t.after(() => fs.rm(tmp, { recursive: true, force: true }));
   const dist = path.join(tmp, 'electron-stub');
   await fs.mkdir(dist);
-  await fs.writeFile(path.join(dist, 'electron'), '#!/bin/sh\necho "stub: the real Electron binary cannot be downloaded here" >&2\nexit 1\n', { mode: 0o755 });
+  const wire = Buffer.concat([Buffer.from(`# ${FUSE_SENTINEL}`), Buffer.from([1, DEFAULT_WIRE.length]), Buffer.from(DEFAULT_WIRE), Buffer.from('\n')]);
+  await fs.writeFile(path.join(dist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\n'), wire, Buffer.from('echo "stub: the real Electron binary cannot be downloaded here" >&2\nexit 1\n')]), { mode: 0o755 });
   const out = path.join(tmp, 'out');
 
   const started = Date.now();
@@ -77,4 +85,31 @@ test('electron-builder packs linux-unpacked with app.asar from build/electron-bu
   const unpacked = path.join(app, 'resources', 'app.asar.unpacked', 'node_modules', '@napi-rs');
   const natives = (await fs.readdir(unpacked, { recursive: true })).filter((f) => String(f).endsWith('.node'));
   assert.ok(natives.length > 0, 'the keychain module is unpacked');
+
+  // The fuses of the packed executable: nobody can start it as Node or push code into it.
+  assert.deepEqual(await readFuses(path.join(app, 'mcp-publish')), {
+    RunAsNode: 'disabled',
+    EnableCookieEncryption: 'enabled',
+    EnableNodeOptionsEnvironmentVariable: 'disabled',
+    EnableNodeCliInspectArguments: 'disabled',
+    EnableEmbeddedAsarIntegrityValidation: 'disabled', // Linux has no asar integrity check (see the next test)
+    OnlyLoadAppFromAsar: 'enabled',
+    LoadBrowserProcessSpecificV8Snapshot: 'disabled',
+    GrantFileProtocolExtraPrivileges: 'disabled',
+  });
+  assert.match(r.output, /electron fuses {2}linux: RunAsNode=off/);
+});
+
+test('the fuse wiring per platform: asar integrity where Electron checks it (macOS, Windows), the rest alike everywhere', () => {
+  const names = (platform: string) => Object.fromEntries(Object.entries(fusesFor(platform)).filter(([k]) => /^\d+$/.test(k)).map(([k, v]) => [Number(k), v]));
+  for (const platform of ['darwin', 'mas', 'win32', 'linux']) {
+    const f = names(platform);
+    assert.equal(f[0], false, `${platform}: RunAsNode off`);
+    assert.equal(f[1], true, `${platform}: cookie encryption on`);
+    assert.equal(f[2], false, `${platform}: NODE_OPTIONS off`);
+    assert.equal(f[3], false, `${platform}: --inspect off`);
+    assert.equal(f[4], platform === 'linux' ? undefined : true, `${platform}: embedded asar integrity`);
+    assert.equal(f[5], true, `${platform}: only app.asar`);
+  }
+  assert.equal(fusesFor('darwin').resetAdHocDarwinSignature, true);
 });

@@ -12,9 +12,13 @@ import { appPaths } from '../../src/config/paths.ts';
 import { FixedUrlProvider } from '../../src/tunnel/fixed-url-provider.ts';
 import { startCore, type Core, type CoreState } from '../../electron/core.ts';
 import { quitPlan, runQuitPlan } from '../../electron/lifecycle.ts';
-import { fixture } from '../support/gateway.ts';
+import { fixture, text } from '../support/gateway.ts';
+import { Browser, TestOAuthProvider } from '../support/browser.ts';
+import { connectWithOAuth } from '../support/signed-in.ts';
 import { freePort, within } from '../support/processes.ts';
 import { spawn } from 'node:child_process';
+import { InstanceLockError } from '../../src/config/instance-lock.ts';
+import { startServe } from '../support/serve-process.ts';
 
 process.env.MCP_PUBLISH_SECRETS = 'memory';
 const PUBLIC = 'https://mcp.example.test';
@@ -152,4 +156,55 @@ test('the desktop core says so when `serve` (another process) already holds the 
     return true;
   });
   assert.equal(JSON.parse(await fs.readFile(paths.admin, 'utf8')).pid, other.pid, 'its admin.json is left alone');
+});
+
+test('the desktop core refuses a data folder that a running serve holds, and touches nothing in it', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-desktop-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const paths = appPaths(dir);
+  await fs.writeFile(paths.config, JSON.stringify({ mcpServers: {}, gateway: { port: 0 } }));
+  const serve = startServe(dir, [], { MCP_PUBLISH_SECRETS: 'memory' });
+  t.after(() => serve.kill('SIGKILL'));
+  await serve.ready();
+  const before = await fs.readdir(dir);
+  const admin = await fs.readFile(paths.admin, 'utf8');
+
+  const error = await startCore({ paths, logger: pino({ level: 'silent' }) }).then((core) => core, (e: unknown) => e);
+  if (!(error instanceof InstanceLockError)) {
+    if (error && typeof error === 'object' && 'stop' in error) await runQuitPlan(quitPlan((error as Core).running()), (error as Core).stop);
+    assert.fail(`the core started beside serve (${error instanceof Error ? error.message : 'it runs'})`);
+  }
+  assert.equal(error.code, 'held');
+  assert.equal(error.holder?.pid, serve.pid);
+  assert.equal(error.holder?.kind, 'serve');
+  assert.deepEqual(await fs.readdir(dir), before, 'no file added or removed');
+  assert.equal(await fs.readFile(paths.admin, 'utf8'), admin, 'serve\'s admin.json is left alone');
+});
+
+test('inside the app the built-in demo runs in its own process (it cannot start itself as Node): reached on loopback at a secret path, without the tool that prints the app\'s environment, and gone after Quit', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-desktop-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const paths = appPaths(dir); // no config file: the embedded demo
+  const core = await startCore({ paths, logger: pino({ level: 'silent' }), inProcessDemo: true });
+  let stopped = false;
+  t.after(async () => { if (!stopped) await runQuitPlan(quitPlan(core.running()), core.stop); });
+  const demo = core.publisher.currentConfig.mcpServers.demo as { url?: string; command?: string; title?: string };
+  assert.equal(demo.command, undefined, 'the demo is an HTTP upstream, not a command');
+  const url = demo.url ?? '';
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/demo-[\w-]{22}\/mcp$/);
+  assert.equal(demo.title, 'Demo (server-everything)');
+  assert.equal((await fetch(new URL('/mcp', url))).status, 404, 'nothing at a guessable path');
+
+  const owner = core.ownerFirstRun!;
+  const client = await connectWithOAuth(core.publisher.serverUrl('demo'), new TestOAuthProvider(new Browser(), { login: owner }));
+  const { tools } = await client.listTools();
+  assert.ok(tools.some((x) => x.name === 'echo'));
+  assert.ok(!tools.some((x) => x.name === 'get-env'), 'no tool prints the app\'s environment');
+  assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'in process' } })), 'Echo: in process');
+  assert.deepEqual(core.publisher.registry.pids(), [], 'no child process was started');
+  await client.close();
+
+  await runQuitPlan(quitPlan(core.running()), core.stop);
+  stopped = true;
+  await assert.rejects(fetch(url, { method: 'POST' }), 'the demo stopped with the app');
 });

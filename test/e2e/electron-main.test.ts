@@ -11,6 +11,7 @@ import path from 'node:path';
 import { bundleElectron } from '../../scripts/bundle-electron.mjs';
 import { ROOT, fixture } from '../support/gateway.ts';
 import { within } from '../support/processes.ts';
+import { startServe } from '../support/serve-process.ts';
 
 interface Report { type: string; [k: string]: unknown }
 interface Item { id: string; type?: string; label?: string; checked?: boolean; enabled?: boolean; submenu?: Item[] }
@@ -24,26 +25,19 @@ function find(menu: Item[], id: string): Item | undefined {
   return undefined;
 }
 
-test('the bundled main process under a stand-in for Electron (the binary cannot be downloaded here): tray, copy, settings window, login item, second launch, close, Quit', async (t) => {
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-main-'));
-  t.after(() => fs.rm(tmp, { recursive: true, force: true }));
-
-  // An app root laid out as inside app.asar: the bundle, package.json, build/icons, node_modules.
+/** An app root laid out as inside app.asar: the bundle, package.json, build/icons, node_modules. */
+async function appRoot(tmp: string): Promise<string> {
   const app = path.join(tmp, 'app');
   await bundleElectron({ root: ROOT, outdir: path.join(app, 'electron', 'dist') });
   for (const link of ['package.json', 'node_modules', 'build']) await fs.symlink(path.join(ROOT, link), path.join(app, link));
+  return app;
+}
 
-  const home = path.join(tmp, 'home');
-  const xdg = path.join(tmp, 'xdg');
-  await fs.mkdir(home);
-  await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({ mcpServers: { env: fixture('env-server') }, gateway: { port: 0 } }));
-
+/** Runs the bundled main process under the stand-in; its reports are collected as they come. */
+function launch(app: string, cwd: string, env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, ['--import', path.join(ROOT, 'test/support/electron-stand-in/register.mjs'), path.join(app, 'electron/dist/main.mjs')], {
-    cwd: tmp,
-    env: { ...process.env, MCP_PUBLISH_HOME: home, MCP_PUBLISH_SECRETS: 'memory', XDG_CONFIG_HOME: xdg, MCP_PUBLISH_LOG_LEVEL: 'info' },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
   });
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
   const reports: Report[] = [];
   let stderr = '';
   let buffered = '';
@@ -58,6 +52,22 @@ test('the bundled main process under a stand-in for Electron (the binary cannot 
   });
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, reports, stderr: () => stderr, exited };
+}
+
+test('the bundled main process under a stand-in for Electron (the binary cannot be downloaded here): tray, copy, settings window, login item, second launch, close, Quit', async (t) => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-main-'));
+  t.after(() => fs.rm(tmp, { recursive: true, force: true }));
+
+  const app = await appRoot(tmp);
+
+  const home = path.join(tmp, 'home');
+  const xdg = path.join(tmp, 'xdg');
+  await fs.mkdir(home);
+  await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({ mcpServers: { env: fixture('env-server') }, gateway: { port: 0 } }));
+
+  const { child, reports, stderr: stderrOf, exited } = launch(app, tmp, { MCP_PUBLISH_HOME: home, MCP_PUBLISH_SECRETS: 'memory', XDG_CONFIG_HOME: xdg, MCP_PUBLISH_LOG_LEVEL: 'info' });
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
 
   let mark = 0;
   const next = async (what: string, match: (r: Report) => boolean): Promise<Report> => within((async () => {
@@ -67,7 +77,7 @@ test('the bundled main process under a stand-in for Electron (the binary cannot 
       if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}) before ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-  })(), 15_000, what, () => `${stderr.slice(-3000)}\nreports: ${JSON.stringify(reports.slice(mark)).slice(0, 2000)}`);
+  })(), 15_000, what, () => `${stderrOf().slice(-3000)}\nreports: ${JSON.stringify(reports.slice(mark)).slice(0, 2000)}`);
   const send = (line: string) => child.stdin.write(`${line}\n`);
   const menuWith = (what: string, check: (menu: Item[]) => boolean) => next(what, (r) => r.type === 'tray.menu' && check(r.menu as Item[])).then((r) => r.menu as Item[]);
 
@@ -117,11 +127,38 @@ test('the bundled main process under a stand-in for Electron (the binary cannot 
   send('click quit');
   assert.deepEqual(await next('quit held', (r) => r.type === 'app.quit'), { type: 'app.quit', prevented: true });
   await next('the tray removed', (r) => r.type === 'tray.destroy');
-  assert.equal(await within(exited, 15_000, 'the app exits', () => stderr.slice(-2000)), 0);
+  assert.equal(await within(exited, 15_000, 'the app exits', () => stderrOf().slice(-2000)), 0);
   await assert.rejects(fs.access(path.join(home, 'admin.json')), 'admin.json removed');
   const log = await fs.readFile(path.join(home, 'logs', 'main.log'), 'utf8');
   const steps = log.split('\n').filter((l) => l.includes('quit step')).map((l) => (JSON.parse(l) as { step: string }).step);
   // Every step ran (their order is the plan's, checked in test/unit/lifecycle.test.ts; under load
   // the log lines have been seen to land out of order).
   assert.deepEqual([...steps].sort(), ['close-state', 'stop-admin-server', 'stop-publisher']);
+});
+
+test('launched while `mcp-publish serve` runs on the same data folder, the app names it, opens its settings in the browser and quits, touching nothing', async (t) => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-main-'));
+  t.after(() => fs.rm(tmp, { recursive: true, force: true }));
+  const app = await appRoot(tmp);
+  const home = path.join(tmp, 'home');
+  await fs.mkdir(home);
+  await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({ mcpServers: { env: fixture('env-server') }, gateway: { port: 0 } }));
+  const serve = startServe(home, [], { MCP_PUBLISH_SECRETS: 'memory' });
+  t.after(() => serve.kill('SIGKILL'));
+  const running = await serve.ready();
+  const before = await fs.readdir(home);
+
+  // The owner picks "Open its settings".
+  const { child, reports, stderr, exited } = launch(app, tmp, { MCP_PUBLISH_HOME: home, MCP_PUBLISH_SECRETS: 'memory', XDG_CONFIG_HOME: path.join(tmp, 'xdg'), ELECTRON_STAND_IN_RESPONSE: '0' });
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  assert.equal(await within(exited, 20_000, 'the app quits', () => `${stderr().slice(-2000)}\n${JSON.stringify(reports)}`), 0);
+  const dialog = reports.find((r) => r.type === 'dialog');
+  assert.ok(dialog, `a message box names the running one: ${JSON.stringify(reports)}`);
+  assert.equal(dialog.message, 'MCP Publish is already running');
+  assert.match(String(dialog.detail), new RegExp(`^pid ${serve.pid} \\(mcp-publish serve\\), running since .* uses the same data folder:\n${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
+  assert.deepEqual(dialog.buttons, ['Open its settings', 'Close']);
+  assert.deepEqual(reports.find((r) => r.type === 'shell.openExternal'), { type: 'shell.openExternal', url: `${running.admin.url}/#token=${running.admin.token}` });
+  assert.ok(!reports.some((r) => r.type === 'tray.new'), 'no tray was drawn');
+  assert.deepEqual(await fs.readdir(home), before, 'nothing added to the folder (no log file, no lock)');
+  assert.equal(serve.child.exitCode, null, 'serve goes on running');
 });

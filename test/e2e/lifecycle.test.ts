@@ -99,3 +99,30 @@ test('the next start ends children a crashed run left behind, and never a proces
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the next start ends only children whose owner is dead: a running instance\'s children are left alone', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-reg-'));
+  const file = path.join(dir, 'children.json');
+  const deadOwner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  const orphan = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const kept = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    await until(() => [deadOwner, orphan, kept].every((c) => processStartTime(c.pid!) !== undefined));
+    const dead = { pid: deadOwner.pid!, startTime: processStartTime(deadOwner.pid!)! };
+    deadOwner.kill('SIGKILL');
+    assert.ok(await until(() => processStartTime(dead.pid) === undefined), 'the owner is gone');
+    await fs.writeFile(file, JSON.stringify([
+      { pid: orphan.pid, startTime: processStartTime(orphan.pid!), owner: dead },
+      // Started by this very process, which runs: it is not an orphan.
+      { pid: kept.pid, startTime: processStartTime(kept.pid!), owner: { pid: process.pid, startTime: processStartTime(process.pid) } },
+    ]));
+    const registry = new ChildRegistry(file, silentLogger());
+    assert.equal(registry.reapOrphans(), 1);
+    assert.ok(await until(() => orphan.signalCode !== null), 'the dead owner\'s child was ended');
+    assert.equal(orphan.signalCode, 'SIGKILL');
+    assert.ok(alive(kept.pid!), 'the running owner\'s child is left alone');
+  } finally {
+    for (const c of [deadOwner, orphan, kept]) c.kill('SIGKILL');
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -147,7 +147,7 @@ test('a request cancelled while its child is starting never reaches the child', 
 });
 
 test('a server request the client never answers is answered with an error after the request timeout', async () => {
-  const gw = await startGateway({ slow: fixture('slow-server') }, { requestTimeoutSeconds: 1 });
+  const gw = await startGateway({ slow: fixture('slow-server') }, { requestTimeoutSeconds: 1, startTimeoutSeconds: 30 });
   try {
     const mute = await gw.connect('slow', { user: 'mute', capabilities: { sampling: {} } });
     mute.setRequestHandler(CreateMessageRequestSchema, () => new Promise(() => {}));

@@ -293,3 +293,35 @@ test('stop() leaves no socket and no timer of the tunnel behind', async () => {
   await tunnel.stop();
   assert.deepEqual(await settlesTo(baseline), []);
 });
+
+test('our localtunnel client keeps every connection the server allows while requests use them up, and waits for a gateway that is not listening yet', async () => {
+  // A gateway that comes up only after the tunnel is online.
+  const late = http.createServer((req, res) => res.end(`late ${req.url}`));
+  const port = await new Promise<number>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
+  const tunnel = new LocaltunnelProvider({ host: lt.host, subdomain: 'mcppstory7' });
+  await tunnel.start(port);
+  const url = `http://mcppstory7.localhost:${lt.port}`;
+  const status = async () => (await (await hostFetch(`http://127.0.0.1:${lt.port}/api/tunnels/mcppstory7/status`)).json()) as { connected_sockets: number };
+  try {
+    assert.equal(tunnel.status.state, 'online');
+    await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
+    const first = await within(hostFetch(`${url}/first`), 5_000, 'the first request once the gateway listens');
+    assert.equal(await first.text(), 'late /first');
+    // Forty requests, some at once: each connection used is replaced, and all arrive.
+    for (let round = 0; round < 4; round++) {
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => hostFetch(`${url}/r${round}-${i}`).then((r) => r.text())));
+      assert.deepEqual(answers, Array.from({ length: 10 }, (_, i) => `late /r${round}-${i}`));
+    }
+    const end = Date.now() + 3_000;
+    let connected = (await status()).connected_sockets;
+    while (connected < 10 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      connected = (await status()).connected_sockets;
+    }
+    assert.equal(connected, 10, 'the server holds its 10 connections of ours again');
+  } finally {
+    await tunnel.stop();
+    late.closeAllConnections();
+    await new Promise<void>((resolve) => late.close(() => resolve()));
+  }
+});

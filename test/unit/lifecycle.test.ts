@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  notificationsFor, onBeforeQuit, onSecondInstance, onWindowAllClosed, onWindowClose, quitPlan, runQuitPlan, showSettingsSteps,
+  notificationsFor, onBeforeQuit, onSecondInstance, onWindowAllClosed, onWindowClose, quitPlan, runQuitPlan, showSettingsSteps, stepAside,
   type QuitStepName,
 } from '../../electron/lifecycle.ts';
 import { navigationFor, settingsUrl } from '../../electron/navigation.ts';
@@ -179,5 +179,22 @@ describe('Start at login on Linux (XDG autostart)', () => {
 
   it('quotes the command line as the Desktop Entry spec says', () => {
     assert.match(autostartEntry(['/usr/bin/electron', '/home/a b/app "x" $HOME 100%']), /\nExec="\/usr\/bin\/electron" "\/home\/a b\/app \\\\"x\\\\" \\\\\$HOME 100%%"\n/);
+  });
+});
+
+describe('another process holds the data folder', () => {
+  const serve = { pid: 4242, startTime: '99', kind: 'serve' as const, since: Date.UTC(2026, 0, 2, 3, 4, 5) };
+  it('names the running serve and offers its settings (admin.json of that very process)', () => {
+    const plan = stepAside(serve, '/home/ana/.config/mcp-publish', { url: 'http://127.0.0.1:5000', token: 'tok', pid: 4242 });
+    assert.equal(plan.dialog.message, 'MCP Publish is already running');
+    assert.match(plan.dialog.detail, /^pid 4242 \(mcp-publish serve\), running since .* uses the same data folder:\n\/home\/ana\/\.config\/mcp-publish\n\n.*Stop it \(Ctrl\+C where it runs\)/);
+    assert.deepEqual(plan.dialog.buttons, ['Open its settings', 'Close']);
+    assert.deepEqual(plan.open, { url: 'http://127.0.0.1:5000/#token=tok', openOn: 0 });
+  });
+  it('offers nothing to open when admin.json is missing or belongs to another process, and says to quit another app', () => {
+    assert.equal(stepAside(serve, '/d', undefined).open, undefined);
+    assert.equal(stepAside(serve, '/d', { url: 'http://127.0.0.1:5000', token: 'tok', pid: 1 }).open, undefined);
+    assert.deepEqual(stepAside(serve, '/d', undefined).dialog.buttons, ['Close']);
+    assert.match(stepAside({ ...serve, kind: 'desktop' }, '/d', undefined).dialog.detail, /the MCP Publish desktop app.*Quit it to start this one\./s);
   });
 });

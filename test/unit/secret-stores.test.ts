@@ -188,11 +188,10 @@ test('state survives a restart, and values come back as copies', async (t) => {
   await again.close();
 });
 
-test('changes are coalesced into a background write, and close flushes the last ones', async (t) => {
+test('each change is on disk when its put resolves, and close refuses later use', async (t) => {
   const file = appPaths(await tempDir(t)).state;
-  const state = await openStateStore({ file, debounceMs: 20 });
+  const state = await openStateStore({ file });
   for (let i = 0; i < 50; i++) await state.put('approvals', `a${i}`, { i });
-  await new Promise((r) => setTimeout(r, 150));
   assert.equal(Object.keys(JSON.parse(await fs.readFile(file, 'utf8')).collections.approvals).length, 50);
 
   await state.put('approvals', 'last', { i: 'last' });
@@ -255,13 +254,12 @@ test('the in-memory state store writes nothing and refuses values JSON cannot ca
 test('state store: a flush with nothing to write does not stop later changes from reaching the file', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-state-'));
   const file = path.join(dir, 'state.json');
-  const store = await openStateStore({ file, debounceMs: 10 });
+  const store = await openStateStore({ file });
   try {
     await store.put('c', 'a', 1);
     await store.flush();
     await store.flush(); // nothing dirty: must not leave the writer stuck
     await store.put('c', 'b', 2);
-    await new Promise((r) => setTimeout(r, 200));
     const onDisk = JSON.parse(await fs.readFile(file, 'utf8')) as { collections: Record<string, Record<string, unknown>> };
     assert.deepEqual(Object.keys(onDisk.collections.c!).sort(), ['a', 'b']);
   } finally {

@@ -1,7 +1,8 @@
 // A stand-in for the parts of Electron's main-process API the shell uses, for running the
 // bundled main process under plain Node where the Electron binary cannot be downloaded. It
 // reports what the app does as `@@electron <json>` lines on stdout and takes commands on stdin:
-// `click <menu item id>`, `quit`, `second-instance`, `close-window`.
+// `click <menu item id>`, `quit`, `second-instance`, `close-window`. A message box is answered
+// with button ELECTRON_STAND_IN_RESPONSE (default 1).
 import { EventEmitter } from 'node:events';
 import readline from 'node:readline';
 
@@ -95,7 +96,10 @@ export class BrowserWindow extends Emitter {
 export const clipboard = { writeText: (text) => report('clipboard', { text }) };
 export const shell = { openExternal: (url) => { report('shell.openExternal', { url }); return Promise.resolve(); } };
 export const dialog = {
-  showMessageBox: (options) => { report('dialog', { message: options.message, detail: options.detail }); return Promise.resolve({ response: 1 }); },
+  showMessageBox: (options) => {
+    report('dialog', { message: options.message, detail: options.detail, buttons: options.buttons });
+    return Promise.resolve({ response: Number(process.env.ELECTRON_STAND_IN_RESPONSE ?? 1) });
+  },
   showErrorBox: (title, content) => report('dialog.error', { title, content }),
 };
 export class Notification extends Emitter {
