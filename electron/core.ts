@@ -145,7 +145,7 @@ async function startServing(paths: AppPaths, lock: InstanceLock, { config, embed
     }
   }
 
-  const adminServer = new AdminServer({ publisher, configFile: paths.config, secrets, state, logger: logger.child({ component: 'admin' }) });
+  const adminServer = new AdminServer({ publisher, configFile: paths.config, secrets, state, logger: logger.child({ component: 'admin' }), dataDir: paths.dir });
   let admin: AdminEndpoint;
   let ownerFirstRun: Core['ownerFirstRun'];
   try {
@@ -185,6 +185,7 @@ async function startServing(paths: AppPaths, lock: InstanceLock, { config, embed
     changed();
   });
   publisher.on('approval', changed);
+  adminServer.health.onchange(changed);
   const unsubscribeUsers = publisher.signIn?.users.onChange(changed);
 
   const setPublished = async (on: boolean): Promise<void> => {
@@ -207,7 +208,7 @@ async function startServing(paths: AppPaths, lock: InstanceLock, { config, embed
 
   const core: Core = {
     publisher, admin, paths, ownerFirstRun,
-    state: () => coreState(publisher, Object.values(errors).filter((e): e is string => Boolean(e))),
+    state: () => coreState(publisher, Object.values(errors).filter((e): e is string => Boolean(e)), adminServer.health),
     onchange(listener) {
       listeners.add(listener);
       return () => { listeners.delete(listener); };
@@ -255,8 +256,8 @@ async function startServing(paths: AppPaths, lock: InstanceLock, { config, embed
 }
 
 /** The tray's view of the core: the admin API's StatusView (one contract), plus who waits. */
-export function coreState(publisher: Publisher, errors: string[]): CoreState {
-  const s = statusView(publisher);
+export function coreState(publisher: Publisher, errors: string[], health?: AdminServer['health']): CoreState {
+  const s = statusView(publisher, health);
   const running = s.state === 'running';
   const pending = (publisher.signIn?.users.list() ?? [])
     .filter((u) => u.status === 'pending' && !u.owner)
@@ -268,7 +269,7 @@ export function coreState(publisher: Publisher, errors: string[]): CoreState {
     ...(s.publicUrl ? { publicUrl: s.publicUrl } : {}),
     ...(s.issuerChanged ? { issuerChanged: s.issuerChanged } : {}),
     servers: s.servers.flatMap((v) => v.enabled && v.localUrl
-      ? [{ name: v.name, ...(v.title ? { title: v.title } : {}), localUrl: v.localUrl, ...(v.publicUrl ? { publicUrl: v.publicUrl } : {}) }]
+      ? [{ name: v.name, ...(v.title ? { title: v.title } : {}), localUrl: v.localUrl, ...(v.publicUrl ? { publicUrl: v.publicUrl } : {}), health: v.health }]
       : []),
     pending,
     errors,

@@ -37,6 +37,17 @@ export interface TrayServer {
   localUrl: string;
   /** The MCP URL through the public URL, when there is one. */
   publicUrl?: string;
+  /** Whether it can start (the admin API's ServerHealthView); absent: not known yet. */
+  health?: TrayServerHealth;
+}
+
+/** A server's health as the tray shows it. */
+export interface TrayServerHealth {
+  state: 'ready' | 'idle' | 'checking' | 'starting' | 'cannot-start' | 'crash-looping' | 'disabled';
+  /** Why it cannot start. */
+  reason?: string;
+  /** Failed starts in a row (crash-looping). */
+  crashes?: number;
 }
 
 export interface TrayPendingUser {
@@ -122,9 +133,26 @@ export function trayMenu(state: TrayState): MenuItemSpec[] {
   return items;
 }
 
+/** Words after a server's name in the menu, for states the owner should notice. */
+const HEALTH_WORDS: Partial<Record<TrayServerHealth['state'], string>> = {
+  'cannot-start': "⚠ can't start", 'crash-looping': '⚠ crash-looping', starting: 'starting…', checking: 'checking…',
+};
+
 function serverItem(server: TrayServer, running: boolean, hint: string): MenuItemSpec {
-  const label = server.title ? `${server.title} (${server.name})` : server.name;
-  const submenu: MenuItemSpec[] = server.publicUrl
+  const name = server.title ? `${server.title} (${server.name})` : server.name;
+  const words = server.health && HEALTH_WORDS[server.health.state];
+  const label = words ? `${name} — ${words}` : name;
+  const broken = server.health?.state === 'cannot-start' || server.health?.state === 'crash-looping';
+  const problem: MenuItemSpec[] = broken
+    ? [
+      text(`server:${server.name}:problem`, oneLine(server.health!.state === 'crash-looping'
+        ? `Failed ${server.health!.crashes ?? 'several'} times in a row: ${server.health!.reason ?? 'it stops as it starts'}`
+        : server.health!.reason ?? 'It stops before it is ready')),
+      action(`server:${server.name}:fix`, 'Open settings to fix it…', { type: 'open-settings' }),
+      separator(`server:${server.name}:sep`),
+    ]
+    : [];
+  const submenu: MenuItemSpec[] = [...problem, ...(server.publicUrl
     ? [
       text(`server:${server.name}:public-url`, server.publicUrl),
       action(`server:${server.name}:copy`, 'Copy URL', { type: 'copy', text: server.publicUrl }, running),
@@ -133,7 +161,7 @@ function serverItem(server: TrayServer, running: boolean, hint: string): MenuIte
       text(`server:${server.name}:local-url`, server.localUrl),
       action(`server:${server.name}:copy-local`, 'Copy local URL', { type: 'copy', text: server.localUrl }, running),
       text(`server:${server.name}:hint`, hint),
-    ];
+    ])];
   return { type: 'submenu', id: `server:${server.name}`, label, enabled: true, submenu };
 }
 
@@ -168,6 +196,8 @@ export const TOOLTIP_MAX = 127;
 export function trayTooltip(state: TrayState): string {
   const parts = [`MCP Publish: ${statusLine(state)}`];
   if (state.gateway === 'running') parts.push(`${state.servers.length} server${state.servers.length === 1 ? '' : 's'}`);
+  const broken = state.servers.filter((s) => s.health?.state === 'cannot-start' || s.health?.state === 'crash-looping').length;
+  if (broken) parts.push(`${broken} can't start`);
   if (state.pending.length) parts.push(`${state.pending.length} waiting for approval`);
   if (state.errors.length) parts.push(`${state.errors.length} problem${state.errors.length === 1 ? '' : 's'}`);
   const tip = parts.join(' · ');

@@ -128,7 +128,7 @@ async function serveHoldingFolder(values: { config?: string; port?: string; publ
     publisher = make();
     url = await publisher.start();
   }
-  const admin = new AdminServer({ publisher, configFile: file, secrets, state, logger: logger.child({ component: 'admin' }) });
+  const admin = new AdminServer({ publisher, configFile: file, secrets, state, logger: logger.child({ component: 'admin' }), dataDir: paths.dir });
   const adminEndpoint = await admin.start();
   await writeFileAtomic(paths.admin, JSON.stringify(adminEndpoint), { mode: 0o600 });
 

@@ -2,8 +2,8 @@
 // bodies and answers come type-only from the contract (src/admin/api.ts); every failure becomes
 // an ApiFailure carrying the API's own `error`, `message` and `problems`.
 import type {
-  AccessInput, AccessView, AdminApi, AdminRoute, ApiError, ApiErrorCode, ClientView, ImportRequest, ImportResult,
-  InviteView, LocalAccountRequest, ProblemView, ServerTestResult, ServerView, StatusView, TestSignInRequest,
+  AccessInput, ActivityPage, AccessView, AdminApi, AdminRoute, ApiError, ApiErrorCode, ClientView, ImportRequest, ImportResult,
+  InviteView, LocalAccountRequest, ProblemView, PublishSettingsInput, PublishSettingsView, ServerTestResult, ServerView, StatusView, TestSignInRequest,
   TestSignInResult, UpstreamView, UserAction, UserView,
 } from '../../src/admin/api.ts';
 
@@ -28,10 +28,11 @@ export class AdminClient {
   constructor(readonly token: string, readonly base = '') {}
 
   /** One call of the contract: `route` is its key ("GET /api/servers/:name"). */
-  async request<K extends AdminRoute>(route: K, options: Params<K> & Body<K> = {} as Params<K> & Body<K>): Promise<Answer<K>> {
+  async request<K extends AdminRoute>(route: K, options: Params<K> & Body<K> & { query?: Record<string, string | undefined> } = {} as Params<K> & Body<K> & { query?: undefined }): Promise<Answer<K>> {
     const [method, template] = route.split(' ') as [string, string];
     const params = (options.params ?? {}) as Record<string, string>;
-    const path = template.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(params[name] ?? ''));
+    const query = new URLSearchParams(Object.entries(options.query ?? {}).filter((e): e is [string, string] => Boolean(e[1])));
+    const path = template.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(params[name] ?? '')) + (query.size ? `?${query}` : '');
     const hasBody = options.body !== undefined || method === 'POST';
     let res: Response;
     try {
@@ -60,6 +61,8 @@ export class AdminClient {
   status(): Promise<StatusView> { return this.request('GET /api/status'); }
   publish(): Promise<StatusView> { return this.request('POST /api/publish'); }
   unpublish(): Promise<StatusView> { return this.request('POST /api/unpublish'); }
+  publishSettings(): Promise<PublishSettingsView> { return this.request('GET /api/publish/settings'); }
+  savePublishSettings(settings: PublishSettingsInput): Promise<PublishSettingsView> { return this.request('PUT /api/publish/settings', { body: settings }); }
 
   servers(): Promise<ServerView[]> { return this.request('GET /api/servers'); }
   saveServer(name: string, entry: unknown): Promise<ServerView> { return this.request('PUT /api/servers/:name', { params: { name }, body: entry }); }
@@ -69,6 +72,8 @@ export class AdminClient {
     return this.request('POST /api/servers/:name/test', { params: { name }, body: server === undefined ? {} : { server } });
   }
   importServers(request: ImportRequest): Promise<ImportResult> { return this.request('POST /api/import', { body: request }); }
+  /** Kept calls, newest first (filters as GET /api/activity takes them). */
+  activity(query: { person?: string; server?: string; result?: string; before?: string; limit?: string }): Promise<ActivityPage> { return this.request('GET /api/activity', { query }); }
   upstreams(): Promise<UpstreamView[]> { return this.request('GET /api/upstreams'); }
   stderr(key: string): Promise<string> { return this.request('GET /api/upstreams/:key/stderr', { params: { key } }); }
 
@@ -79,6 +84,8 @@ export class AdminClient {
   users(): Promise<UserView[]> { return this.request('GET /api/users'); }
   decide(id: string, action: UserAction): Promise<UserView> { return this.request('POST /api/users/:id/action', { params: { id }, body: { action } }); }
   invite(request: LocalAccountRequest): Promise<InviteView> { return this.request('POST /api/local-accounts', { body: request }); }
+  invites(): Promise<InviteView[]> { return this.request('GET /api/invites'); }
+  revokeInvite(id: string): Promise<{ revoked: string }> { return this.request('DELETE /api/invites/:id', { params: { id } }); }
   clients(): Promise<ClientView[]> { return this.request('GET /api/clients'); }
   revokeClient(grantId: string): Promise<{ revoked: string }> { return this.request('DELETE /api/clients/:grantId', { params: { grantId } }); }
 }

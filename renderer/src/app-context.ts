@@ -1,18 +1,20 @@
 // What every page shares, handed down with React context (no state library): the admin API
-// client, the live event stream, the latest status and the activity seen since the window opened.
+// client, the live event stream, the latest status, unsaved changes and the reconnect count.
 import { createContext, useContext, useEffect, useRef } from 'react';
-import type { ActivityView, AdminEventName, AdminEvents, StatusView } from '../../src/admin/api.ts';
+import type { AdminEventName, AdminEvents, StatusView } from '../../src/admin/api.ts';
 import type { AdminClient } from './api.ts';
 import type { LiveEvents } from './events.ts';
+import type { Unsaved } from './unsaved.ts';
 
 export interface AppState {
   client: AdminClient;
   events: LiveEvents;
   /** The latest `status` event (or GET status), once there is one. */
   status?: StatusView;
-  /** `activity` events since the window opened, newest first. */
-  activity: ActivityView[];
-  clearActivity(): void;
+  /** Changes not saved yet, and asking before they are discarded. */
+  unsaved: Unsaved;
+  /** Goes up each time the window reconnects after a loss: what pages loaded is loaded again. */
+  epoch: number;
 }
 
 export const AppContext = createContext<AppState | null>(null);

@@ -1,7 +1,8 @@
 // Loading one piece of data from the admin API for a page: the data (kept while reloading, so
 // nothing flickers), the failure if any, and `reload` for events and after changes.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { ApiFailure } from './api.ts';
+import { AppContext } from './app-context.ts';
 
 export interface Loaded<T> {
   data?: T;
@@ -29,7 +30,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
     );
   }, []);
 
-  useEffect(reload, deps);
+  // Loaded again after the window reconnects (the core may have restarted meanwhile).
+  const epoch = useContext(AppContext)?.epoch ?? 0;
+  useEffect(reload, [...deps, epoch]);
   useEffect(() => () => { run.current++; }, []);
   return { data, error, loading, reload, set: (d: T) => { run.current++; setData(d); setError(undefined); setLoading(false); } };
 }

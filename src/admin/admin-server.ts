@@ -3,6 +3,7 @@
 // typed by the contract in api.ts; errors become answers in one place (routing.ts). Outside
 // /api/ it serves the settings UI's static files (ui-files.ts).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging/logger.ts';
@@ -19,7 +20,15 @@ import { serverRoutes } from './routes-servers.ts';
 import { accessRoutes } from './routes-access.ts';
 import { userRoutes } from './routes-users.ts';
 import { clientRoutes } from './routes-clients.ts';
+import { publishRoutes } from './routes-publish.ts';
+import { inviteRoutes } from './routes-invites.ts';
 import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
+import { ServerHealth } from './server-health.ts';
+import { adminSessionFile, loadAdminSession, saveAdminSession } from './admin-session.ts';
+import { FileActivityLog, MemoryActivityLog, type ActivityLog } from '../activity/activity-log.ts';
+import type { ActivityRecord } from '../sessions/session.ts';
+import { activityView } from './views.ts';
+import { activityRoutes } from './routes-activity.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -34,31 +43,63 @@ export interface AdminServerOptions {
   keepAliveMs?: number;
   /** The built settings UI served at `/`; default renderer/dist (`npm run build:ui`). */
   uiDir?: string;
+  /**
+   * The app-data folder: the port and token are kept there across restarts (admin-session.ts),
+   * so an open settings window reconnects, and the Activity log (src/activity). Default none: a
+   * new port and token each start, and the last calls in memory only.
+   */
+  dataDir?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
 export class AdminServer {
-  readonly token = randomBytes(32).toString('base64url');
+  /** The per-launch token (kept across restarts with `sessionFile`); final once `start()` resolved. */
+  token = randomBytes(32).toString('base64url');
   private server?: http.Server;
   private readonly routes: { route: CompiledRoute; handle: NonNullable<Routes[AdminRoute]> }[];
   private readonly events: EventStream;
+  /** Whether each server can start: the tray reads it too (`statusView(publisher, health)`). */
+  readonly health: ServerHealth;
+  /** Every finished call, kept across restarts when there is a data folder. */
+  readonly activity: ActivityLog;
+  private readonly record = (r: ActivityRecord) => { this.activity.append(activityView(this.o.publisher, r)); };
   endpoint?: AdminEndpoint;
 
   constructor(private readonly o: AdminServerOptions) {
+    this.health = new ServerHealth({ publisher: o.publisher, logger: o.logger.child({ component: 'health' }) });
+    this.activity = o.dataDir
+      ? new FileActivityLog(path.join(o.dataDir, 'activity'), () => o.publisher.currentConfig.activity)
+      : new MemoryActivityLog();
     const deps: AdminDeps = {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
-      secrets: o.secrets, state: o.state, logger: o.logger,
+      secrets: o.secrets, state: o.state, logger: o.logger, health: this.health, activity: this.activity,
     };
-    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps) };
+    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps), ...inviteRoutes(deps) };
     this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
-    this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs });
+    this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }
 
-  async start(port = 0): Promise<AdminEndpoint> {
+  /** Listens on `port`, else the port kept in `sessionFile`, else a free one. */
+  async start(port?: number): Promise<AdminEndpoint> {
+    const sessionFile = this.o.dataDir ? adminSessionFile(this.o.dataDir) : undefined;
+    const session = await loadAdminSession(sessionFile);
+    this.token = session.token;
     this.server = http.createServer((req, res) => { void this.handle(req, res); });
-    const address: AddressInfo = await listen(this.server, port, '127.0.0.1');
+    let address: AddressInfo;
+    try {
+      address = await listen(this.server, port ?? session.port ?? 0, '127.0.0.1');
+    } catch (e) {
+      // The kept port is taken (by another program since): a free one; open windows cannot follow.
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port !== undefined) throw e;
+      this.o.logger.warn({ port: session.port }, 'the admin port of the last run is taken; open settings windows must be opened again');
+      this.server = http.createServer((req, res) => { void this.handle(req, res); });
+      address = await listen(this.server, 0, '127.0.0.1');
+    }
+    await saveAdminSession(sessionFile, { port: address.port, token: this.token, createdAt: session.createdAt ?? Date.now() });
     this.endpoint = { url: `http://127.0.0.1:${address.port}`, token: this.token, pid: process.pid };
+    this.health.start();
+    this.o.publisher.on('activity', this.record);
     this.events.start();
     return this.endpoint;
   }
@@ -120,6 +161,9 @@ export class AdminServer {
   }
 
   async stop(): Promise<void> {
+    this.health.stop();
+    this.o.publisher.off('activity', this.record);
+    await this.activity.flush();
     this.events.close();
     if (this.server) await closeServer(this.server);
     this.server = undefined;

@@ -1,11 +1,12 @@
 // The contract of the admin API (STYLE 5): the loopback door through which the CLI, the tray and
 // the settings window drive the core. Routes, request schemas, answers, errors and events live
 // here only; the renderer and the Electron shell import this file's types (type-only).
+//
+// It names no module of the core that runs (publisher, sessions, identity): the shapes below are
+// its own, and views.ts checks at compile time that the core's values fit them, so the renderer's
+// type-check reads this file, the config schema and the tunnel status, and nothing else.
 import { z } from 'zod';
-import type { UserStatus } from '../identity/users.ts';
-import type { PublisherStatus } from '../publisher.ts';
-import type { ActivityRecord } from '../sessions/session.ts';
-import type { AccessConfig, GithubLoginConfig, Isolation, OidcLoginConfig, ServerConfig } from '../config/schema.ts';
+import type { AccessConfig, GithubLoginConfig, OidcLoginConfig } from '../config/schema.ts';
 
 /** Where a running gateway's admin API is, written 0600 to `admin.json` in the app-data dir. */
 export interface AdminEndpoint {
@@ -27,6 +28,7 @@ export const ADMIN_ROUTES = {
   status: '/api/status',
   publish: '/api/publish',
   unpublish: '/api/unpublish',
+  publishSettings: '/api/publish/settings',
   events: '/api/events',
   servers: '/api/servers',
   server: '/api/servers/:name',
@@ -37,9 +39,12 @@ export const ADMIN_ROUTES = {
   users: '/api/users',
   userAction: '/api/users/:id/action',
   localAccounts: '/api/local-accounts',
+  invites: '/api/invites',
+  invite: '/api/invites/:id',
   clients: '/api/clients',
   client: '/api/clients/:grantId',
   upstreams: '/api/upstreams',
+  activity: '/api/activity',
   upstreamStderr: '/api/upstreams/:key/stderr',
 } as const;
 
@@ -95,151 +100,10 @@ export type AccessInput = Omit<AccessConfig, 'login'> & {
   };
 };
 
-// ---- Answers -------------------------------------------------------------------------------
+// ---- Answers: in api-answers.ts, re-exported here (one contract, two files for size) ----------
 
-/** One server as the tray lists it. */
-export interface ServerSummary {
-  name: string;
-  title?: string;
-  enabled: boolean;
-  kind: 'stdio' | 'http';
-  /** stdio: as configured; http: `per-session` (one upstream session per client session). */
-  isolation: Isolation;
-  /** Its MCP URL on this computer, while the gateway runs and the server is enabled. */
-  localUrl?: string;
-  /** Its MCP URL for remote clients, while there is a public URL. */
-  publicUrl?: string;
-}
-
-/** GET status, POST publish / unpublish, and the `status` event. */
-export interface StatusView extends PublisherStatus {
-  /** Whether sign-in runs (off only in the core's own tests). */
-  signIn: boolean;
-  /** People waiting for the owner's decision. */
-  pending: number;
-  servers: ServerSummary[];
-}
-
-/** A running upstream (child process or HTTP upstream session). */
-export interface UpstreamView {
-  /** Opaque; for `upstreamStderr`. */
-  key: string;
-  server: string;
-  /** Our user id; absent for a `shared` server's one child. */
-  user?: string;
-  userEmail?: string;
-  pid?: number;
-  state: string;
-  sessions: number;
-  inflight: number;
-  stderrBytes: number;
-}
-
-/** GET servers: each entry of the config with what runs of it. */
-export interface ServerView extends ServerSummary {
-  /** The entry as configured (defaults filled in). */
-  config: ServerConfig;
-  running: UpstreamView[];
-}
-
-/** POST servers/:name/test. */
-export type ServerTestResult =
-  | { ok: true; serverInfo: Record<string, unknown>; protocolVersion: string; tools: string[]; ms: number; notes: string[] }
-  | { ok: false; error: string; /** The last lines it wrote to stderr. */ stderr: string; ms: number; notes: string[] };
-
-/** One server found by an import and what became of it. */
-export interface ImportEntryView {
-  /** Its name in our config (the new one when renamed). */
-  name: string;
-  status: 'added' | 'skipped' | 'invalid';
-  /** Why it was skipped or is invalid (with the JSON path in its source). */
-  reason?: string;
-  /** The file it came from, or "pasted JSON". */
-  source: string;
-  notes?: string[];
-}
-
-/** POST import. */
-export interface ImportResult {
-  dryRun: boolean;
-  /** True when the config was changed and saved. */
-  applied: boolean;
-  /** Where servers were looked for. */
-  sources: string[];
-  report: ImportEntryView[];
-  /** Sources that could not be read at all, with why. */
-  errors: { source: string; problems: ProblemView[] }[];
-}
-
-/** A secret as the API shows it: where it is kept and whether a value is there, never the value. */
-export interface SecretRefView { keychain: string; set: boolean }
-
-/** GET / PUT access: the `access` config with secrets as `SecretRefView`, and the redirect URIs to register. */
-export type AccessView = Omit<AccessConfig, 'login'> & {
-  login: {
-    oidc: (Omit<OidcLoginConfig, 'clientSecret'> & { clientSecret?: SecretRefView }) | null;
-    github: (Omit<GithubLoginConfig, 'clientSecret'> & { clientSecret: SecretRefView }) | null;
-    local: boolean;
-  };
-  /** What to register at each IdP for the current issuer (not part of the config). */
-  redirectUris: { oidc: string; github: string };
-};
-
-/** POST access/test-sign-in. */
-export interface TestSignInResult {
-  ok: boolean;
-  provider: 'oidc' | 'github';
-  /** The IdP tested. */
-  issuer?: string;
-  /** The exact redirect (callback) URI to register at the IdP. */
-  redirectUri: string;
-  /** What is wrong, in plain words; empty when ok. */
-  problems: string[];
-  /** Worth knowing, not wrong (e.g. the redirect URI changes once published). */
-  notes: string[];
-  /** Endpoints read from the IdP's discovery document, when it was read. */
-  endpoints?: { authorization?: string; token?: string; jwks?: string; userinfo?: string };
-  ms: number;
-}
-
-export interface UserView {
-  id: string;
-  email?: string;
-  name?: string;
-  status: UserStatus;
-  owner: boolean;
-  /** `provider:subject` of each login method used. */
-  logins: string[];
-  createdAt: number;
-  lastLoginAt: number;
-  /** Per server: the userEnv fields this user has set (names only, never values). */
-  userEnv: Record<string, string[]>;
-}
-
-/** POST local-accounts. */
-export interface InviteView { email: string; invite: string }
-
-/** GET clients: one per grant (a person's authorization of one client application). */
-export interface ClientView {
-  /** Opaque grant id, for DELETE clients/:grantId. */
-  id: string;
-  clientId: string;
-  /** The name the client registered with, else its host or id. */
-  clientName: string;
-  user: { id: string; email?: string; name?: string };
-  /** Servers the grant covers. */
-  servers: string[];
-  createdAt?: number;
-  expiresAt?: number;
-}
-
-/** A finished tools/call, prompts/get or resources/read: the `activity` event. */
-export interface ActivityView extends ActivityRecord {
-  userEmail?: string;
-}
-
-/** A config problem: its JSON path (`mcpServers.github.args[0]`) and why. */
-export interface ProblemView { path: string; reason: string }
+export type * from './api-answers.ts';
+import type { StatusView, PublishSettingsView, PublishSettingsInput, UpstreamView, ServerView, ServerTestResult, ImportResult, AccessView, TestSignInResult, UserView, InviteView, ClientView, ActivityView, ProblemView, ActivityPage } from './api-answers.ts';
 
 /** Every error answer. `problems` comes with `invalid_config` and `bad_request`. */
 export interface ApiError { error: ApiErrorCode; message: string; problems?: ProblemView[] }
@@ -263,6 +127,9 @@ export interface AdminApi {
   'GET /api/status': { answer: StatusView };
   'POST /api/publish': { answer: StatusView };
   'POST /api/unpublish': { answer: StatusView };
+  'GET /api/publish/settings': { answer: PublishSettingsView };
+  /** Saves how the public URL is made; while published, the tunnel is opened again with it. */
+  'PUT /api/publish/settings': { body: PublishSettingsInput; answer: PublishSettingsView };
   'GET /api/servers': { answer: ServerView[] };
   /** Creates or replaces the entry (validated; `invalid_config` changes nothing). */
   'PUT /api/servers/:name': { body: unknown; answer: ServerView };
@@ -275,11 +142,19 @@ export interface AdminApi {
   'POST /api/access/test-sign-in': { body: TestSignInRequest; answer: TestSignInResult };
   'GET /api/users': { answer: UserView[] };
   'POST /api/users/:id/action': { body: UserActionRequest; answer: UserView };
+  /** Creates the account if needed and a 7-day invite link; an earlier link of theirs stops working. */
   'POST /api/local-accounts': { body: LocalAccountRequest; answer: InviteView };
+  'GET /api/invites': { answer: InviteView[] };
+  'DELETE /api/invites/:id': { answer: { revoked: string } };
   'GET /api/clients': { answer: ClientView[] };
   /** Revokes the grant: the client's tokens stop working at once. */
   'DELETE /api/clients/:grantId': { answer: { revoked: string } };
   'GET /api/upstreams': { answer: UpstreamView[] };
+  /**
+   * Kept calls, newest first. Query: `person` (user id or email), `server`, `tool`, `result`
+   * (ok | error), `since` (epoch ms), `limit` (default 50, at most 500), `before` (a page's `next`).
+   */
+  'GET /api/activity': { answer: ActivityPage };
   /** The child's recent stderr, text/plain. */
   'GET /api/upstreams/:key/stderr': { answer: string };
 }

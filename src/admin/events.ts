@@ -8,12 +8,15 @@ import type { ActivityRecord } from '../sessions/session.ts';
 import type { UserRecord } from '../identity/users.ts';
 import type { AdminEventName, AdminEvents } from './api.ts';
 import { activityView, statusView, userView } from './views.ts';
+import type { ServerHealth } from './server-health.ts';
 
 export interface EventStreamOptions {
   publisher: Publisher;
   logger: Logger;
   /** Interval of `: keep-alive` comments; default 15 s (proxies and idle timers drop silent streams). */
   keepAliveMs?: number;
+  /** Server health changes are status changes too. */
+  health?: ServerHealth;
 }
 
 export class EventStream {
@@ -34,9 +37,10 @@ export class EventStream {
     const onStatus = () => {
       this.followUsers();
       if (this.clients.size === 0) return;
-      const view = statusView(p);
+      const view = statusView(p, this.o.health);
       this.emit('status', async () => view);
     };
+    if (this.o.health) this.unsubscribe.push(this.o.health.onchange(onStatus));
     const onActivity = (r: ActivityRecord) => { const view = activityView(p, r); this.emit('activity', async () => view); };
     const onApproval = (u: UserRecord) => this.emit('approval', () => userView(p, u));
     p.on('status', onStatus).on('activity', onActivity).on('approval', onApproval);
@@ -68,7 +72,7 @@ export class EventStream {
     this.followUsers();
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
-    this.write(res, 'status', statusView(this.o.publisher));
+    this.write(res, 'status', statusView(this.o.publisher, this.o.health));
   }
 
   private emit<E extends AdminEventName>(name: E, build: () => Promise<AdminEvents[E]>): void {

@@ -8,6 +8,7 @@ import type { Publisher } from '../publisher.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { TestSignInRequest, type AccessView, type SecretRefView, type TestSignInResult } from './api.ts';
 import { AdminError, type AdminDeps, type Routes } from './routing.ts';
+import { accessListProblems } from './problem-words.ts';
 
 /** Where a plain client secret goes when the config names no key yet (DESIGN §3's example name). */
 const DEFAULT_SECRET_KEYS = { oidc: 'oidc-client-secret', github: 'github-client-secret' } as const;
@@ -47,6 +48,9 @@ export function accessRoutes(deps: AdminDeps): Routes {
 
     'PUT /api/access': async ({ body }) => {
       const { redirectUris: _shown, ...access } = await body(z.record(z.string(), z.unknown()));
+      // An entry that is not an email (or a domain) can never match anyone: refused, beside its field.
+      const listProblems = accessListProblems(access);
+      if (listProblems.length) throw new ConfigError('invalid_config', undefined, listProblems);
       await deps.config.edit(async (raw) => {
         const current = publisher.currentConfig.access.login;
         const writes: [string, string][] = [];

@@ -4,32 +4,34 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { isStdioServer, ServerConfig } from '../config/schema.ts';
+import { ServerConfig } from '../config/schema.ts';
 import { ConfigError, describeIssues } from '../config/load.ts';
 import { importServers, knownClientConfigs, parseClientConfig, readClientConfig, type ServerCandidate } from '../config/import.ts';
 import { ImportRequest, ServerTestRequest, type ImportResult, type ServerView } from './api.ts';
 import { AdminError, type AdminDeps, type Routes } from './routing.ts';
-import { testServer } from './server-test.ts';
+import { testAsOwner } from './server-test.ts';
 import { serverViews } from './views.ts';
+import { commandProblem } from './server-health.ts';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const PASTED = 'pasted JSON';
 
 export function serverRoutes(deps: AdminDeps): Routes {
-  const { publisher, config } = deps;
+  const { publisher, config, health } = deps;
   const view = (name: string): ServerView => {
-    const v = serverViews(publisher).find((s) => s.name === name);
+    const v = serverViews(publisher, health).find((s) => s.name === name);
     if (!v) throw new AdminError(404, 'not_found', `no server named "${name}"`);
     return v;
   };
 
   return {
-    'GET /api/servers': async () => serverViews(publisher),
+    'GET /api/servers': async () => serverViews(publisher, health),
 
     'PUT /api/servers/:name': async ({ params, body }) => {
       const entry = await body(z.unknown()); // validated with the whole config, so problems carry its path
       await config.edit((raw) => { raw.mcpServers = { ...(raw.mcpServers ?? {}), [params.name!]: entry }; });
       deps.logger.info({ server: params.name }, 'owner saved a server');
+      health.checkInBackground(params.name!);
       return view(params.name!);
     },
 
@@ -57,19 +59,8 @@ export function serverRoutes(deps: AdminDeps): Routes {
         if (!configured) throw new AdminError(404, 'not_found', `no server named "${name}"`);
         entry = configured;
       }
-      // As the owner: with the owner's own userEnv values, when the owner has set some.
-      const signIn = publisher.signIn;
-      const owner = signIn?.users.list().find((u) => u.owner);
-      let userEnv: Record<string, string> = {};
-      let missing: string[] = [];
-      if (isStdioServer(entry) && entry.userEnv.length) {
-        userEnv = signIn && owner ? await signIn.userEnv.values(name, owner.id, entry.userEnv) : {};
-        missing = entry.userEnv.filter((f) => !f.optional && userEnv[f.name] === undefined).map((f) => f.name);
-      }
-      return testServer(entry, {
-        userEnv, missingUserEnv: missing, registry: publisher.registry,
-        clientInfo: { name: 'mcp-publish-test', version: VERSION },
-      });
+      const { missingUserEnv: _missing, ...result } = await testAsOwner(publisher, name, entry, { name: 'mcp-publish-test', version: VERSION });
+      return result;
     },
 
     'POST /api/import': async ({ body }) => {
@@ -93,18 +84,30 @@ export function serverRoutes(deps: AdminDeps): Routes {
 
       let applied = false;
       let report: ImportResult['report'] = [];
+      let servers: Record<string, unknown> = {};
       if (request.dryRun) {
-        report = importServers(await config.raw(), candidates, { rename: request.rename }).report;
+        ({ report, config: { mcpServers: servers = {} } } = importServers(await config.raw(), candidates, { rename: request.rename }) as { report: ImportResult['report']; config: { mcpServers?: Record<string, unknown> } });
       } else {
         // Merged inside the edit, so it is computed from the config it is applied to.
         await config.edit((raw) => {
           const merged = importServers(raw, candidates, { rename: request.rename });
           report = merged.report;
+          servers = (merged.config.mcpServers ?? {}) as Record<string, unknown>;
           if (!report.some((r) => r.status === 'added')) throw new NothingToAdd();
           Object.assign(raw, merged.config);
         }).then(() => { applied = true; }, (e: unknown) => { if (!(e instanceof NothingToAdd)) throw e; });
       }
-      if (applied) deps.logger.info({ added: report.filter((r) => r.status === 'added').map((r) => r.name) }, 'owner imported servers');
+      // A server whose program is not on this computer is added all the same (it may be installed
+      // later), but the report says so now, and its card says it cannot start.
+      report = report.map((r) => {
+        const parsed = r.status === 'added' ? ServerConfig.safeParse(servers[r.name]) : undefined;
+        const problem = parsed?.success ? commandProblem(parsed.data) : undefined;
+        return problem ? { ...r, warnings: [problem] } : r;
+      });
+      if (applied) {
+        deps.logger.info({ added: report.filter((r) => r.status === 'added').map((r) => r.name) }, 'owner imported servers');
+        for (const r of report) if (r.status === 'added') health.checkInBackground(r.name);
+      }
       return { dryRun: request.dryRun, applied, sources, report, errors };
     },
   };

@@ -1,11 +1,10 @@
 // Admin routes for people: who signed in (with which userEnv fields they set, never values), the
-// owner's decisions (approve, deny, remove) and invites to local accounts.
+// owner's decisions (approve, deny, remove). Invites: routes-invites.ts.
 import type { SignIn } from '../sign-in.ts';
-import { LocalAccountRequest, UserActionRequest } from './api.ts';
+import { UserActionRequest } from './api.ts';
 import { AdminError, type AdminDeps, type Routes } from './routing.ts';
 import { userView } from './views.ts';
 
-const INVITE_MS = 7 * 24 * 3600_000;
 const STATUS_OF = { approve: 'allowed', deny: 'denied', remove: 'removed' } as const;
 
 export function userRoutes({ publisher, logger }: AdminDeps): Routes {
@@ -27,15 +26,6 @@ export function userRoutes({ publisher, logger }: AdminDeps): Routes {
       const after = await users.setStatus(user.id, STATUS_OF[action], 'owner');
       logger.info({ user: user.id, status: after.status }, 'owner decided');
       return userView(publisher, after);
-    },
-
-    'POST /api/local-accounts': async ({ body }) => {
-      const { email, name } = await body(LocalAccountRequest);
-      const local = signIn().local;
-      if (!local) throw new AdminError(409, 'local_disabled', 'local accounts are not enabled (access.login.local)');
-      if (!(await local.get(email))) await local.createAccount({ email, ...(name ? { name } : {}) });
-      const token = await local.createInvite(email, INVITE_MS);
-      return { email, invite: `${publisher.issuer}/invite/${token}` };
     },
   };
 }

@@ -13,6 +13,9 @@ import type { SecretStore } from '../secrets/secret-store.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { AdminApi, AdminRoute, ApiError, ApiErrorCode, ProblemView } from './api.ts';
 import type { ConfigEditor } from './config-editor.ts';
+import type { ServerHealth } from './server-health.ts';
+import type { ActivityLog } from '../activity/activity-log.ts';
+import { inPlainWords } from './problem-words.ts';
 
 /** What the route modules work with. */
 export interface AdminDeps {
@@ -23,6 +26,10 @@ export interface AdminDeps {
   /** The publisher's StateStore (grants and clients of the authorization server). */
   state?: StateStore;
   logger: Logger;
+  /** Whether each server can start (checked on save and import, then followed). */
+  health: ServerHealth;
+  /** The calls kept for the Activity page. */
+  activity: ActivityLog;
 }
 
 /** An error with its answer: status, code from the contract's list, and optional problems; written for the owner (exposed). */
@@ -90,7 +97,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function errorAnswer(e: unknown): { status: number; body: ApiError } {
   if (e instanceof AdminError) return { status: e.status, body: { error: e.code, message: e.message, ...(e.problems ? { problems: e.problems } : {}) } };
   if (e instanceof ConfigError) {
-    return { status: 400, body: { error: 'invalid_config', message: `nothing was changed: ${e.problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('; ')}`, problems: e.problems } };
+    // The owner reads these beside the fields they are about: sentences, not the schema's words.
+    const problems = inPlainWords(e.problems);
+    return { status: 400, body: { error: 'invalid_config', message: `nothing was changed: ${problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason)).join('; ')}`, problems } };
   }
   if (e instanceof LoginError) return { status: 400, body: { error: 'invalid_config', message: e.message } };
   if (e instanceof UserDirectoryError) {

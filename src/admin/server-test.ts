@@ -11,6 +11,7 @@ import { childEnvironment } from '../upstream/command.ts';
 import { UPSTREAM_PROTOCOL_VERSION } from '../upstream/child-pool.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { ChildRegistry } from '../upstream/child-registry.ts';
+import type { Publisher } from '../publisher.ts';
 import type { ServerTestResult } from './api.ts';
 
 export interface ServerTestOptions {
@@ -27,6 +28,20 @@ export interface ServerTestOptions {
 }
 
 const STDERR_BYTES = 16 * 1024;
+
+/** Tests `entry` (saved as `name` or not) as the owner: with the owner's own userEnv values, when set. */
+export async function testAsOwner(publisher: Publisher, name: string, entry: ServerConfig, clientInfo: ServerTestOptions['clientInfo'], timeoutMs?: number): Promise<ServerTestResult & { missingUserEnv: string[] }> {
+  const signIn = publisher.signIn;
+  const owner = signIn?.users.list().find((u) => u.owner);
+  let userEnv: Record<string, string> = {};
+  let missing: string[] = [];
+  if (isStdioServer(entry) && entry.userEnv.length) {
+    userEnv = signIn && owner ? await signIn.userEnv.values(name, owner.id, entry.userEnv) : {};
+    missing = entry.userEnv.filter((f) => !f.optional && userEnv[f.name] === undefined).map((f) => f.name);
+  }
+  const result = await testServer(entry, { userEnv, missingUserEnv: missing, registry: publisher.registry, clientInfo, timeoutMs });
+  return { ...result, missingUserEnv: missing };
+}
 const MAX_TOOL_PAGES = 20;
 
 export async function testServer(config: ServerConfig, o: ServerTestOptions): Promise<ServerTestResult> {

@@ -15,7 +15,7 @@ import type { LoginProvider, PendingLogins } from '../identity/login-provider.ts
 import type { UserEnvStore } from '../identity/user-env.ts';
 import type { LoginGuard } from './login-guard.ts';
 import { CONSENTS, consentKey } from './revocation.ts';
-import { consentPage, deniedPage, errorPage, sendPage, setupPage, waitingPage } from './pages.ts';
+import { consentPage, deniedPage, errorPage, keptIn, sendPage, setupPage, waitingPage, type SignInContext } from './pages.ts';
 import { mountLoginSteps, showLoginPage } from './login-steps.ts';
 import { mountSetupLinks, saveSetup, setupFieldsOf } from './user-setup.ts';
 
@@ -54,6 +54,14 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
   const form = express.urlencoded({ extended: false, limit: '32kb' });
   const who = (u: UserRecord | undefined) => u?.email ?? u?.name ?? u?.githubLogin ?? 'this account';
   const serverOf = (resource: unknown) => d.serverOf(resource as string | undefined) ?? (Object.keys(d.servers()).length === 1 ? Object.keys(d.servers())[0]! : '?');
+  const titleOf = (server: string) => d.servers()[server]?.title ?? server;
+  /** Who owns these servers (named on every page), and the way to another account. */
+  const context = async (uid: string): Promise<SignInContext> => {
+    const record = d.users.list().find((u) => u.owner);
+    const local = record ? undefined : (await d.local()?.list())?.find((a) => a.owner);
+    const owner = record?.name ?? record?.email ?? (local?.name && local.name !== 'Owner' ? local.name : local?.email !== 'owner@localhost' ? local?.email : undefined);
+    return { ...(owner ? { owner } : {}), switchUrl: `/interaction/${uid}/switch` };
+  };
 
   app.get('/interaction/:uid', async (req: Request, res: Response) => {
     const details = await d.provider.interactionDetails(req, res);
@@ -66,10 +74,12 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
         if (user?.status === 'allowed') {
           return void (await d.provider.interactionFinished(req, res, { policy: { allowed: true } }, { mergeWithLastSubmission: true }));
         }
-        if (user?.status === 'pending') return sendPage(res, waitingPage(who(user)));
+        if (user?.status === 'pending') {
+          return sendPage(res, waitingPage({ who: who(user), pollUrl: `/interaction/${uid}/waiting`, checkUrl: `/interaction/${uid}`, cancelAction: `/interaction/${uid}/cancel`, ...await context(uid) }));
+        }
         const profile = user ? profileOfRecord(user) : undefined;
         const reason = profile && user ? decide(profile, user, d.access()).reason : 'this account is not allowed';
-        return sendPage(res, deniedPage({ who: who(user), reason, action: `/interaction/${uid}/denied`, seconds: DENIED_PAGE_SECONDS }), 403);
+        return sendPage(res, deniedPage({ who: who(user), reason, action: `/interaction/${uid}/denied`, seconds: DENIED_PAGE_SECONDS, ...await context(uid) }), 403);
       }
       case 'consent': {
         const server = serverOf(params.resource);
@@ -81,11 +91,12 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
         try { host = new URL(redirect).host || redirect.split(':')[0]!; } catch { host = redirect; }
         const warnLocal = /^(localhost|127\.0\.0\.1|\[::1\])(:|$)/.test(host);
         const clientName = client?.clientName ?? client?.clientId ?? 'An app';
-        return sendPage(res, consentPage({ clientName, redirectHost: host, server, who: who(d.users.get(session.accountId)), action: `/interaction/${uid}/consent`, warnLocal }));
+        return sendPage(res, consentPage({ clientName, redirectHost: host, server: titleOf(server), who: who(d.users.get(session.accountId)), action: `/interaction/${uid}/consent`, warnLocal, ...await context(uid) }));
       }
       case 'setup': {
         const server = String(prompt.details.server);
-        return sendPage(res, setupPage({ server, action: `/interaction/${uid}/setup`, fields: await setupFieldsOf(d, server, session.accountId) }));
+        const ctx = await context(uid);
+        return sendPage(res, setupPage({ server: titleOf(server), action: `/interaction/${uid}/setup`, fields: await setupFieldsOf(d, server, session.accountId), keptIn: keptIn(d.userEnv.secretsKind, ctx.owner), ...ctx }));
       }
       default:
         return sendPage(res, errorPage('Unexpected step', `Unknown sign-in step "${prompt.name}".`, 500).html, 500);
@@ -118,6 +129,33 @@ export function mountInteractions(app: Express, d: InteractionDeps): void {
   };
   app.get('/interaction/:uid/denied', denied);
   app.post('/interaction/:uid/denied', form, denied);
+
+  // The waiting page asks whether the owner has decided (its script, every few seconds).
+  app.get('/interaction/:uid/waiting', async (req: Request, res: Response) => {
+    const details = await d.provider.interactionDetails(req, res);
+    const waiting = details.prompt.name === 'policy' && d.users.get(details.session?.accountId)?.status === 'pending';
+    res.set('cache-control', 'no-store').json({ waiting });
+  });
+
+  // Cancel on the waiting page: the app hears access_denied and stops waiting.
+  app.post('/interaction/:uid/cancel', form, async (req: Request, res: Response) => {
+    const details = await d.provider.interactionDetails(req, res);
+    if (details.prompt.name !== 'policy') return sendPage(res, errorPage('Not here', 'This sign-in is not waiting. Go back to it in your app.').html, 400);
+    await d.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the person cancelled the sign-in while waiting for approval' }, { mergeWithLastSubmission: false });
+  });
+
+  // "Not you?": the same authorization again, asking to sign in (OIDC prompt=login), so the
+  // browser's current account is replaced by the one signed in with next.
+  app.get('/interaction/:uid/switch', async (req: Request, res: Response) => {
+    const details = await d.provider.interactionDetails(req, res);
+    const again = new URLSearchParams();
+    for (const [k, v] of Object.entries(details.params as Record<string, unknown>)) {
+      if (k === 'prompt' || v === undefined || v === null) continue;
+      for (const one of Array.isArray(v) ? v : [v]) again.append(k, String(one));
+    }
+    again.set('prompt', 'login');
+    res.redirect(303, `/authorize?${again}`);
+  });
 
   app.post('/interaction/:uid/consent', form, async (req: Request, res: Response) => {
     const details = await d.provider.interactionDetails(req, res);

@@ -1,13 +1,15 @@
 // The page behind a local-account invite link: the invited person sets their password once.
 import express, { type Express, type Response } from 'express';
-import { LocalAccountError, type LocalAccounts } from '../identity/local-accounts.ts';
+import { LocalAccountError, type InviteInfo, type LocalAccounts } from '../identity/local-accounts.ts';
 import { shownMessage } from '../errors.ts';
 import { errorPage, esc, renderPage, sendPage } from './pages.ts';
 
-function invitePage(action: string, error?: string): string {
+function invitePage(action: string, info: InviteInfo | undefined, error?: string): string {
+  const by = info?.invitedBy ? `${esc(info.invitedBy)} invited you` : 'You were invited';
   return renderPage({
-    title: 'Choose your password', page: 'invite',
-    body: `<p class="muted">You were invited to use MCP servers published here. Choose a password for your account (at least 8 characters).</p>
+    title: 'Choose your password', page: 'invite', ...(info?.invitedBy ? { owner: info.invitedBy } : {}),
+    body: `<p>${by} to use the MCP servers they publish, as <b>${esc(info?.email ?? 'the invited person')}</b>.</p>
+<p class="muted">Choose a password for this account (at least 8 characters). This link works once${info ? `, until ${esc(new Date(info.expiresAt).toUTCString().replace(/:\d\d GMT$/, ' UTC'))}` : ''}.</p>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}<form method="post" action="${esc(action)}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
 <label for="confirm">Repeat it</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="8" required>
@@ -24,20 +26,20 @@ export function mountInvitePages(app: Express, local: () => LocalAccounts | unde
     const accounts = local();
     if (!accounts) return unavailable(res);
     if (!(await accounts.inviteUsable(req.params.token))) return used(res);
-    sendPage(res, invitePage(`/invite/${encodeURIComponent(req.params.token)}`));
+    sendPage(res, invitePage(`/invite/${encodeURIComponent(req.params.token)}`, await accounts.inviteInfo(req.params.token)));
   });
   app.post('/invite/:token', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
     const accounts = local();
     const action = `/invite/${encodeURIComponent(req.params.token)}`;
     const password = String(req.body?.password ?? '');
     if (!accounts) return unavailable(res);
-    if (password !== String(req.body?.confirm ?? '')) return sendPage(res, invitePage(action, 'The two passwords differ.'), 400);
+    if (password !== String(req.body?.confirm ?? '')) return sendPage(res, invitePage(action, await accounts.inviteInfo(req.params.token), 'The two passwords differ.'), 400);
     try {
       const profile = await accounts.redeemInvite(req.params.token, password);
       sendPage(res, renderPage({ title: 'Password saved', page: 'invite-done', body: `<p>Your account <b>${esc(profile.email)}</b> is ready. Go back to your app and sign in.</p>` }));
     } catch (e) {
       if (!(e instanceof LocalAccountError) || e.code === 'invalid_invite') return used(res);
-      sendPage(res, invitePage(action, shownMessage(e, 'That password cannot be used.')), 400); // weak_password: try another
+      sendPage(res, invitePage(action, await accounts.inviteInfo(req.params.token), shownMessage(e, 'That password cannot be used.')), 400); // weak_password: try another
     }
   });
 }

@@ -5,7 +5,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { isStdioServer, type ServerConfig, type UserEnvField } from '../config/schema.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { InteractionDeps } from './interactions.ts';
-import { errorPage, sendPage, setupPage, type SetupField } from './pages.ts';
+import { errorPage, keptIn, sendPage, setupPage, type SetupField } from './pages.ts';
 import { SETUP_LINKS } from './revocation.ts';
 
 
@@ -48,7 +48,7 @@ export function mountSetupLinks(app: Express, d: InteractionDeps): void {
     const token = String(req.params.token);
     const link = await d.state.get<{ server: string; user: string }>(SETUP_LINKS, token);
     if (!link || !d.users.isActive(link.user)) return expired(res);
-    sendPage(res, setupPage({ server: link.server, action: `/setup/${encodeURIComponent(token)}`, fields: await setupFieldsOf(d, link.server, link.user) }));
+    sendPage(res, setupPage({ server: link.server, action: `/setup/${encodeURIComponent(token)}`, fields: await setupFieldsOf(d, link.server, link.user), keptIn: keptIn(d.userEnv.secretsKind) }));
   });
 
   app.post('/setup/:token', form, async (req: Request, res: Response) => {
@@ -57,7 +57,7 @@ export function mountSetupLinks(app: Express, d: InteractionDeps): void {
     if (!link || !d.users.isActive(link.user)) return expired(res);
     const error = await saveSetup(d, link.server, link.user, req.body ?? {});
     if (error) {
-      return sendPage(res, setupPage({ server: link.server, action: `/setup/${encodeURIComponent(token)}`, fields: await setupFieldsOf(d, link.server, link.user), error }), 400);
+      return sendPage(res, setupPage({ server: link.server, action: `/setup/${encodeURIComponent(token)}`, fields: await setupFieldsOf(d, link.server, link.user), error, keptIn: keptIn(d.userEnv.secretsKind) }), 400);
     }
     await d.state.delete(SETUP_LINKS, token);
     sendPage(res, setupPage({ server: link.server, action: '', fields: [], done: true }));

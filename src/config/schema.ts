@@ -236,12 +236,24 @@ export const PublishConfig = z.object({
   selfCheckSeconds: z.number().int().min(5).max(3600).optional(),
 }).strict().default({ tunnel: 'localtunnel', subdomain: 'auto', publicUrl: null });
 
+/** The Activity page's record of calls, kept in the app-data folder (src/activity/activity-log.ts). */
+export const ActivityConfig = z.object({
+  /** A log file is rotated at this size, in KiB; default 1024 (1 MiB). */
+  maxFileKiB: z.number().int().min(16).default(1024),
+  /** Files kept, the current one included; default 8 (so about 8 MiB of calls). */
+  maxFiles: z.number().int().min(1).max(1000).default(8),
+  /** Calls older than this many days are dropped; default 30. */
+  maxAgeDays: z.number().int().min(1).max(3650).default(30),
+}).strict();
+export type ActivityConfig = z.infer<typeof ActivityConfig>;
+
 export const Config = z.object({
   /** The servers, in the `mcpServers` format of Claude Desktop, Cursor and VS Code. */
   mcpServers: z.record(z.string().regex(SERVER_NAME, 'server names use letters, digits, ".", "_" and "-" (at most 64)'), ServerConfig).default({}),
   access: AccessConfig.default(AccessConfig.parse({})),
   publish: PublishConfig,
   gateway: GatewayConfig.default(GatewayConfig.parse({})),
+  activity: ActivityConfig.default(ActivityConfig.parse({})),
 }).passthrough();
 
 export type Config = z.infer<typeof Config>;

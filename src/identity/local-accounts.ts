@@ -40,7 +40,10 @@ export interface LocalAccount {
   passwordSetAt?: number;
 }
 
-interface StoredInvite { accountId: string; createdAt: number; expiresAt: number }
+interface StoredInvite { accountId: string; createdAt: number; expiresAt: number; invitedBy?: string }
+
+/** An invite as the owner's list and the invite page show it (never its token). */
+export interface InviteInfo { id: string; email: string; name?: string; createdAt: number; expiresAt: number; invitedBy?: string }
 
 /**
  * - `invalid_email`: not an email address.
@@ -154,17 +157,46 @@ export class LocalAccounts {
    * A one-time link token for the account to set its password; earlier invites of the account
    * stop working. Only the token's SHA-256 is stored. Rejects with `unknown_account`.
    */
-  createInvite(email: string, ttlMs: number): Promise<string> {
+  createInvite(email: string, ttlMs: number, meta: { invitedBy?: string } = {}): Promise<string> {
     return this.#serial(async () => {
       const account = await this.#find(email);
       if (!account) throw new LocalAccountError('unknown_account', `no account for ${email}`);
       await this.#dropInvites(account.id);
       const token = randomBytes(32).toString('base64url');
       const now = this.#now();
-      const invite: StoredInvite = { accountId: account.id, createdAt: now, expiresAt: now + ttlMs };
+      const invite: StoredInvite = { accountId: account.id, createdAt: now, expiresAt: now + ttlMs, ...(meta.invitedBy ? { invitedBy: meta.invitedBy } : {}) };
       await this.#state.put(INVITES_COLLECTION, tokenId(token), invite, { expiresAt: invite.expiresAt });
       return token;
     });
+  }
+
+  /** Invites not used yet and not expired, newest first; `id` is the token's hash (`inviteId`). */
+  async listInvites(): Promise<InviteInfo[]> {
+    const out: InviteInfo[] = [];
+    for (const { id, value } of await this.#state.list<StoredInvite>(INVITES_COLLECTION)) {
+      const info = await this.#info(id, value);
+      if (info) out.push(info);
+    }
+    return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** The invite behind a token, while it can be used. */
+  async inviteInfo(token: string): Promise<InviteInfo | undefined> {
+    const id = tokenId(String(token));
+    const invite = await this.#state.get<StoredInvite>(INVITES_COLLECTION, id);
+    return invite && this.#info(id, invite);
+  }
+
+  /** Ends an invite before it is used. Resolves false when there was none. */
+  revokeInvite(id: string): Promise<boolean> {
+    return this.#serial(() => this.#state.delete(INVITES_COLLECTION, id));
+  }
+
+  async #info(id: string, invite: StoredInvite): Promise<InviteInfo | undefined> {
+    if (invite.expiresAt <= this.#now()) return undefined;
+    const account = await this.#state.get<StoredAccount>(ACCOUNTS_COLLECTION, invite.accountId);
+    if (!account) return undefined;
+    return { id, email: account.email, ...(account.name ? { name: account.name } : {}), createdAt: invite.createdAt, expiresAt: invite.expiresAt, ...(invite.invitedBy ? { invitedBy: invite.invitedBy } : {}) };
   }
 
   /** Whether an invite token can still be redeemed (known, unused, not expired). */
@@ -264,6 +296,11 @@ function checkPassword(password: string): void {
     throw new LocalAccountError('weak_password', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
   }
   if (password.length > MAX_PASSWORD_LENGTH) throw new LocalAccountError('weak_password', `a password may have at most ${MAX_PASSWORD_LENGTH} characters`);
+}
+
+/** The id of an invite token in lists (its hash). */
+export function inviteId(token: string): string {
+  return tokenId(token);
 }
 
 function tokenId(token: string): string {

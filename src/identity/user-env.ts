@@ -13,6 +13,9 @@ function secretKey(server: string, user: string, name: string): string {
 export class UserEnvStore {
   constructor(private readonly state: StateStore, private readonly secrets: SecretStore) {}
 
+  /** Where secret values are kept, so the setup page can say so truthfully. */
+  get secretsKind(): SecretStore['kind'] { return this.secrets.kind; }
+
   private id(server: string, user: string): string { return `${server}\u0000${user}`; }
 
   /** The environment a user's child of this server gets from their own values. */

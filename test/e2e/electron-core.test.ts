@@ -71,7 +71,7 @@ test('the desktop core: starts like serve, publishes (remembered next launch), l
   const gatewayUrl = core.publisher.status().gatewayUrl!;
   assert.deepEqual(core.state(), {
     gateway: 'running', published: false, tunnel: { state: 'offline', reason: 'not published' },
-    servers: [{ name: 'env', title: 'Env fixture', localUrl: `${gatewayUrl}/servers/env/mcp` }],
+    servers: [{ name: 'env', title: 'Env fixture', localUrl: `${gatewayUrl}/servers/env/mcp`, health: { state: 'idle' } }],
     pending: [], errors: [],
   });
   assert.deepEqual(core.running(), { tunnel: false, adminServer: true, publisher: true, state: true });

@@ -109,7 +109,9 @@ test('a user not on the allow-list is refused with a clear page when unknown use
     assert.equal(mallory.status, 'denied');
     // The page goes on to tell the app by itself after a moment (mcp-remote.test.ts follows it in
     // Chromium); "Back to the app now" does it at once: access_denied at the client's redirect URI.
-    assert.match(visit.lastHtml, /<meta http-equiv="refresh" content="5;url=\/interaction\/[^"]+\/denied">/);
+    // (its own small script: a meta refresh is an accessibility failure, issue 12 #7)
+    assert.match(visit.lastHtml, /data-go="\/interaction\/[^"]+\/denied" data-seconds="5"/);
+    assert.doesNotMatch(visit.lastHtml, /http-equiv="refresh"/);
     const back = /<form method="post" action="([^"]+)"/.exec(visit.lastHtml)![1]!;
     const res = await provider.browser.fetch(new URL(back, strict.issuer), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     const location = new URL(res.headers.get('location')!, strict.issuer);

@@ -213,6 +213,25 @@ describe('tray menu', () => {
     assert.ok(trayTooltip(s).endsWith('…'));
   });
 
+  it('a server that cannot start says so on its item, with the reason and a way to the settings; a working one stays plain', () => {
+    const reason = 'command not found: "mcp-server-nope" is not on PATH on this computer (searched PATH). Install it, or give its full path';
+    const s = state({
+      servers: [
+        { name: 'github', localUrl: `${GATEWAY}/servers/github/mcp`, health: { state: 'cannot-start', reason } },
+        { name: 'demo', title: 'Demo (server-everything)', localUrl: `${GATEWAY}/servers/demo/mcp`, health: { state: 'ready' } },
+        { name: 'flaky', localUrl: `${GATEWAY}/servers/flaky/mcp`, health: { state: 'crash-looping', reason: 'it exited with status 1 before it was ready', crashes: 4 } },
+      ],
+    });
+    assert.equal(label(s, 'server:github'), "github — ⚠ can't start");
+    assert.equal(label(s, 'server:demo'), 'Demo (server-everything) (demo)');
+    assert.equal(label(s, 'server:flaky'), 'flaky — ⚠ crash-looping');
+    assert.match(label(s, 'server:github:problem'), /^command not found: "mcp-server-nope"/);
+    assert.equal(label(s, 'server:flaky:problem'), 'Failed 4 times in a row: it exited with status 1 before it was ready');
+    assert.deepEqual(item(s, 'server:github:fix'), { type: 'normal', id: 'server:github:fix', label: 'Open settings to fix it…', enabled: true, action: { type: 'open-settings' } });
+    assert.equal(byId(trayMenu(s)).has('server:demo:problem'), false);
+    assert.match(trayTooltip(s), /· 2 can't start$/);
+  });
+
   it('separators group the menu and never come twice in a row', () => {
     for (const s of [state(), online({ pending: [{ id: 'u1' }] }), state({ servers: [] }), state({ gateway: 'starting', servers: [] })]) {
       const types = trayMenu(s).map((i) => i.type);

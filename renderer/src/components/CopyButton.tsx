@@ -19,7 +19,7 @@ export function CopyButton({ value, label, className = '' }: { value: string; la
   };
 
   return (
-    <button type="button" className={`btn btn-small copy ${state === 'copied' ? 'is-copied' : ''} ${className}`} onClick={copy} aria-label={`Copy ${label}`} data-copied={state === 'copied' ? value : undefined}>
+    <button type="button" className={`btn btn-small copy ${state === 'copied' ? 'is-copied' : ''} ${className}`} onClick={copy} aria-label={`${state === 'copied' ? 'Copied' : 'Copy'} ${label}`} data-copied={state === 'copied' ? value : undefined}>
       <span aria-hidden="true">{state === 'copied' ? '✓ Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}</span>
       <span className="visually-hidden" role="status">{state === 'copied' ? `Copied ${label}` : state === 'failed' ? 'Could not copy: select the text and copy it yourself' : ''}</span>
     </button>

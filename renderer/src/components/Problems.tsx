@@ -14,7 +14,7 @@ export function FieldError({ id, problems, path }: { id: string; problems?: read
   if (!mine.length) return null;
   return (
     <div className="field-error" id={id} role="alert">
-      {mine.map((p, i) => <div key={i}>{p.path !== path ? <code>{p.path.slice(path.length).replace(/^\./, '')}</code> : null} {p.reason}</div>)}
+      {mine.map((p, i) => <div key={i}>{p.reason}{/[.!?]$/.test(p.reason) ? '' : '.'}</div>)}
     </div>
   );
 }
@@ -37,4 +37,19 @@ export function ErrorBanner({ error, title, showProblems = false }: { error?: Ap
 
 function humanMessage(e: ApiFailure): string {
   return e.message.replace(/^nothing was changed: /, '');
+}
+
+/**
+ * A form's refusal: every problem in one list at the top (each also shows beside its field), or
+ * the error's message when it has none. The form focuses its first invalid field itself.
+ */
+export function ProblemSummary({ problems, error, title = 'Not saved' }: { problems: readonly ProblemView[]; error?: ApiFailure; title?: string }) {
+  if (!problems.length) return <ErrorBanner error={error} title={error ? title : undefined} />;
+  const n = problems.length;
+  return (
+    <div className="banner banner-error" role="alert">
+      <strong>{title}: {n === 1 ? 'one thing to fix' : `${n} things to fix`}, marked below.</strong>
+      <ul className="problems">{problems.map((p, i) => <li key={i}>{p.reason}</li>)}</ul>
+    </div>
+  );
 }

@@ -1,7 +1,7 @@
 // Publish: one switch that opens (or closes) the public URL; what the tunnel is doing; each
 // server's public MCP URL to paste into Claude; localtunnel's password; and a plain warning when
 // the public URL changed (every client must be added again).
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { StatusView } from '../../../src/admin/api.ts';
 import { useApp } from '../app-context.ts';
 import type { ApiFailure } from '../api.ts';
@@ -11,12 +11,13 @@ import { Dot } from '../components/Badge.tsx';
 import { CopyField } from '../components/CopyButton.tsx';
 import { Empty } from '../components/Empty.tsx';
 import { ErrorBanner } from '../components/Problems.tsx';
-import { duration } from '../format.ts';
+import { TunnelSettings } from '../publish/TunnelSettings.tsx';
 
 export function PublishPage() {
   const { client, status } = useApp();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiFailure>();
+  const [changing, setChanging] = useState(false);
 
   const toggle = async () => {
     if (!status) return;
@@ -55,7 +56,20 @@ export function PublishPage() {
               </button>
             </div>
             {status.state !== 'running' && <p className="muted">The gateway is stopped, so nothing can be published.</p>}
-            <ErrorBanner error={error} title={error?.code === 'publish_failed' ? 'The public URL could not be opened' : undefined} />
+            {/* A failure to publish is in the status too (tunnelProblem): said once, below. */}
+            {error?.code !== 'publish_failed' && <ErrorBanner error={error} />}
+            {status.tunnelProblem && (
+              <div className="banner banner-error" role="alert">
+                <strong>{status.tunnelProblem.title}</strong>
+                <p>{status.tunnelProblem.next}</p>
+                <details><summary className="small">What the tunnel said</summary><code className="small">{status.tunnelProblem.detail}</code></details>
+              </div>
+            )}
+            <div className="tunnel-choice">
+              <span>Tunnel: <strong>{status.tunnelName}</strong></span>
+              {!changing && <button type="button" className="btn btn-small" onClick={() => setChanging(true)} aria-expanded={false}>Change tunnel</button>}
+            </div>
+            {changing && <TunnelSettings onClose={() => setChanging(false)} />}
           </section>
 
           {status.issuerChanged && (
@@ -105,19 +119,37 @@ export function PublishPage() {
 function TunnelLine({ status }: { status: StatusView }) {
   const { tone, words } = publishState(status);
   const t = status.tunnel;
+  // A reconnect's countdown runs from when this attempt was first seen.
+  const seen = useRef<{ attempt: number; at: number } | undefined>(undefined);
+  const [, tick] = useState(0);
+  if (t.state === 'reconnecting' && seen.current?.attempt !== t.attempt) seen.current = { attempt: t.attempt, at: Date.now() };
+  const retryAt = t.state === 'reconnecting' ? seen.current!.at + t.retryInMs : 0;
+  useTicking(t.state === 'reconnecting', () => tick((n) => n + 1));
   let detail = '';
   if (status.published) {
     if (t.state === 'online') detail = t.url;
     else if (t.state === 'connecting') detail = 'opening the public URL…';
-    else if (t.state === 'reconnecting') detail = `${t.reason} — trying again${t.retryInMs > 0 ? ` in ${duration(t.retryInMs)}` : ''} (attempt ${t.attempt})`;
-    else detail = t.reason;
+    else if (t.state === 'reconnecting') {
+      const wait = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      detail = `${wait > 0 ? `trying again in ${wait} s` : 'trying again now'} (attempt ${t.attempt})`;
+    } else detail = status.tunnelProblem ? 'see below' : t.reason;
   } else {
-    detail = t.state === 'offline' && t.reason && t.reason !== 'not published' && t.reason !== 'not started' && t.reason !== 'stopped'
-      ? `last attempt: ${t.reason}` : 'your servers answer only on this computer';
+    detail = status.tunnelProblem ? 'the last attempt failed: see below' : 'your servers answer only on this computer';
   }
   return (
     <p className="tunnel-line" role="status" aria-live="polite">
       <Dot tone={tone} /> <strong>{words}</strong> <span className="muted">· {detail}</span>
     </p>
   );
+}
+
+/** Re-renders every second while `on`. */
+function useTicking(on: boolean, tick: () => void): void {
+  const latest = useRef(tick);
+  latest.current = tick;
+  useEffect(() => {
+    if (!on) return;
+    const t = window.setInterval(() => latest.current(), 1000);
+    return () => window.clearInterval(t);
+  }, [on]);
 }

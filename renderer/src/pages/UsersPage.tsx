@@ -103,9 +103,9 @@ function PersonRow({ user: u, onDecide }: { user: UserView; onDecide(a: UserActi
           </div>
         </div>
       </td>
-      <td><Badge tone={s.tone}>{s.words}</Badge></td>
-      <td title={dateTime(u.lastLoginAt)}>{ago(u.lastLoginAt)}</td>
-      <td>
+      <td data-label="Status"><Badge tone={s.tone}>{s.words}</Badge></td>
+      <td data-label="Last sign-in" title={dateTime(u.lastLoginAt)}>{ago(u.lastLoginAt)}</td>
+      <td data-label="Values they set">
         {env.length ? env.map(([server, fields]) => <div key={server} className="small"><code className="tag">{server}</code> {fields.join(', ')}</div>) : <span className="muted">—</span>}
       </td>
       <td className="row-actions">

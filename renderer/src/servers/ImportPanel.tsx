@@ -92,8 +92,9 @@ function ImportReport({ result, added }: { result: ImportResult; added: number }
                 </td>
                 <td>
                   {r.reason && <div>{r.reason}</div>}
+                  {r.warnings?.map((w, j) => <div key={`w${j}`} className="report-warning"><strong>Will not start:</strong> {w}.</div>)}
                   {r.notes?.map((n, j) => <div key={j} className="muted small">{n}</div>)}
-                  {!r.reason && !r.notes?.length && <span className="muted">—</span>}
+                  {!r.reason && !r.notes?.length && !r.warnings?.length && <span className="muted">—</span>}
                 </td>
               </tr>
             ))}

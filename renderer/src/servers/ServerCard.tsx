@@ -1,6 +1,6 @@
 // One configured server: what it runs, its MCP URLs with Copy, its running processes (each with
 // its stderr), and Test, Edit and Delete.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ServerTestResult, ServerView } from '../../../src/admin/api.ts';
 import { useApp } from '../app-context.ts';
 import type { ApiFailure } from '../api.ts';
@@ -12,6 +12,7 @@ import { bytes } from '../format.ts';
 import { commandLine } from './server-draft.ts';
 import { StderrLog } from './StderrLog.tsx';
 import { TestResult } from './TestResult.tsx';
+import { HealthBadge, HealthProblem } from './Health.tsx';
 
 const ISOLATION = {
   auto: 'One process per person (per session once it asks questions)',
@@ -20,7 +21,7 @@ const ISOLATION = {
   shared: 'One process for everyone',
 } as const;
 
-export function ServerCard({ server, published, onEdit, onChanged }: { server: ServerView; published: boolean; onEdit(): void; onChanged(): void }) {
+export function ServerCard({ server, published, onEdit, onChanged, highlight = false }: { server: ServerView; published: boolean; onEdit(): void; onChanged(): void; highlight?: boolean }) {
   const { client } = useApp();
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<ServerTestResult>();
@@ -30,6 +31,9 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
   const config = server.config as Record<string, unknown>;
   const userEnv = (config.userEnv as { name: string; secret?: boolean }[] | undefined) ?? [];
   const headingId = `server-${server.name}`;
+  const card = useRef<HTMLElement>(null);
+  // Just added or saved: brought into view and marked, so the owner sees where it went.
+  useEffect(() => { if (highlight) card.current?.scrollIntoView({ block: 'nearest' }); }, [highlight]);
 
   const test = async () => {
     setTesting(true); setResult(undefined); setError(undefined);
@@ -41,14 +45,12 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
   };
 
   return (
-    <article className="card server" aria-labelledby={headingId}>
+    <article ref={card} className={`card server ${highlight ? 'is-new' : ''}`} aria-labelledby={headingId} data-highlight={highlight || undefined}>
       <header className="server-head">
         <div>
           <h2 id={headingId}>{server.title ?? server.name}{server.title && <span className="muted server-key"> {server.name}</span>}</h2>
           <div className="badges">
-            {!server.enabled ? <Badge tone="grey">Disabled</Badge>
-              : server.running.length > 0 ? <Badge tone="green">Running · {server.running.length} {server.running.length === 1 ? 'process' : 'processes'}</Badge>
-                : <Badge tone="grey">Idle</Badge>}
+            <HealthBadge server={server} />
             <Badge tone="blue">{server.kind === 'stdio' ? 'Command' : 'HTTP'}</Badge>
             <span className="muted small">{server.kind === 'stdio' ? ISOLATION[server.isolation] : 'One upstream session per client session'}</span>
           </div>
@@ -67,6 +69,8 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
           <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>Cancel</button>
         </div>
       )}
+
+      <HealthProblem server={server} />
 
       <code className="command-line" title="What it runs">{commandLine(config)}</code>
 
@@ -91,11 +95,11 @@ export function ServerCard({ server, published, onEdit, onChanged }: { server: S
             <tbody>
               {server.running.map((u) => (
                 <tr key={u.key}>
-                  <td>{u.userEmail ?? (u.user ? u.user : 'everyone (shared)')}</td>
-                  <td>{u.pid ?? '—'}</td>
-                  <td>{u.state}</td>
-                  <td>{u.sessions}</td>
-                  <td>{u.inflight}</td>
+                  <td data-label="Person">{u.userEmail ?? (u.user ? u.user : 'everyone (shared)')}</td>
+                  <td data-label="PID">{u.pid ?? '—'}</td>
+                  <td data-label="State">{u.state}</td>
+                  <td data-label="Sessions">{u.sessions}</td>
+                  <td data-label="In flight">{u.inflight}</td>
                   <td>
                     <button type="button" className="btn btn-small" aria-expanded={log === u.key} onClick={() => setLog(log === u.key ? undefined : u.key)}>
                       {log === u.key ? 'Hide log' : `Log (${bytes(u.stderrBytes)})`}

@@ -1,16 +1,17 @@
 // Adding a server by hand or editing one: a command (stdio) or a local URL, its environment, the
 // values each person gives (userEnv) and its isolation. Test runs the entry as typed, before it
 // is saved; the API's problems show next to the field they are about.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ProblemView, ServerTestResult, ServerView } from '../../../src/admin/api.ts';
 import { useApp } from '../app-context.ts';
 import type { ApiFailure } from '../api.ts';
 import { asFailure } from '../use-load.ts';
 import { jsonPath } from '../json-path.ts';
 import { Field } from '../components/Field.tsx';
-import { ErrorBanner, FieldError } from '../components/Problems.tsx';
-import { draftOf, emptyDraft, entryOf, type Isolation, type ServerDraft, type UserEnvDraft } from './server-draft.ts';
+import { FieldError, ProblemSummary, problemsAt } from '../components/Problems.tsx';
+import { SERVER_NAME, SERVER_PATH, draftOf, emptyDraft, entryOf, relative, type Isolation, type ServerDraft, type UserEnvDraft } from './server-draft.ts';
 import { TestResult } from './TestResult.tsx';
+import { useUnsaved } from '../unsaved.ts';
 
 export function ServerForm({ server, existing, onSaved, onCancel }: {
   /** The server being edited; absent for a new one. */
@@ -19,21 +20,48 @@ export function ServerForm({ server, existing, onSaved, onCancel }: {
   onSaved(view: ServerView): void;
   onCancel(): void;
 }) {
-  const { client } = useApp();
+  const { client, unsaved } = useApp();
   const [d, setD] = useState<ServerDraft>(() => (server ? draftOf(server) : emptyDraft()));
   const [problems, setProblems] = useState<ProblemView[]>([]);
   const [error, setError] = useState<ApiFailure>();
   const [busy, setBusy] = useState<'save' | 'test'>();
   const [result, setResult] = useState<ServerTestResult>();
-  const set = <K extends keyof ServerDraft>(k: K, v: ServerDraft[K]) => setD((x) => ({ ...x, [k]: v }));
-  const at = (...p: (string | number)[]) => jsonPath('mcpServers', d.name || 'new', ...p);
+  const [focusTick, setFocusTick] = useState(0);
+  const form = useRef<HTMLFormElement>(null);
+  const initial = useRef(JSON.stringify(d));
+  const dirty = JSON.stringify(d) !== initial.current;
+  const what = server ? `your changes to ${server.name}` : 'the new server';
+  useUnsaved(what, dirty);
+  const cancel = async () => { if (!dirty || await unsaved.confirmDiscard([what])) onCancel(); };
+  // After a refusal: the first field with a problem is scrolled to and focused.
+  useEffect(() => {
+    if (!focusTick) return;
+    const first = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]') ?? form.current?.querySelector<HTMLElement>('.banner');
+    first?.scrollIntoView({ block: 'center' });
+    first?.focus();
+  }, [focusTick]);
+
+  /** Changes a field; the problems about it go (the others stay until the next Save or Test). */
+  const set = <K extends keyof ServerDraft>(k: K, v: ServerDraft[K]) => {
+    setD((x) => ({ ...x, [k]: v }));
+    const path = k === 'name' ? at() : at(k);
+    setProblems((ps) => ps.filter((p) => (k === 'name' ? p.path !== path : !problemsAt([p], path).length)));
+  };
+  const at = (...p: (string | number)[]) => jsonPath(SERVER_PATH, ...p);
+
+  const show = (found: ProblemView[]) => {
+    setProblems(found);
+    if (found.length) setFocusTick((n) => n + 1);
+  };
 
   const prepare = (): Record<string, unknown> | undefined => {
     const { entry, problems: local } = entryOf(d, server);
-    if (!server && !d.name.trim()) local.push({ path: at(), reason: 'give it a name: it becomes part of its URL' });
-    if (!server && existing.includes(d.name)) local.push({ path: at(), reason: 'a server with this name exists already' });
-    setProblems(local);
+    const name = d.name.trim();
+    if (!server && !name) local.unshift({ path: at(), reason: 'Give it a name: it becomes part of its URL, for example github' });
+    else if (!server && !SERVER_NAME.test(name)) local.unshift({ path: at(), reason: 'Use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit' });
+    if (!server && existing.includes(name)) local.unshift({ path: at(), reason: 'A server with this name exists already: choose another name' });
     setError(undefined);
+    show(local);
     return local.length ? undefined : entry;
   };
 
@@ -47,24 +75,29 @@ export function ServerForm({ server, existing, onSaved, onCancel }: {
     } catch (e) {
       const f = asFailure(e);
       setError(f);
-      setProblems(f.problems);
+      show(f.problems.map(relative));
     } finally {
       setBusy(undefined);
     }
   };
 
-  const save = () => attempt('save', async (entry) => onSaved(await client.saveServer(d.name, entry)));
+  const save = () => attempt('save', async (entry) => {
+    const saved = await client.saveServer(d.name.trim(), entry);
+    initial.current = JSON.stringify(d);
+    unsaved.set(what, false);
+    onSaved(saved);
+  });
 
   const test = () => attempt('test', async (entry) => {
     setResult(undefined);
-    setResult(await client.testServer(d.name || 'new', entry));
+    setResult(await client.testServer(d.name.trim() || 'new', entry));
   });
 
-  const nameProblems = problems.filter((p) => p.path === at() || p.path === 'mcpServers');
+  const nameProblems = problems.filter((p) => p.path === at());
   return (
-    <form noValidate className="card server-form" aria-label={server ? `Edit ${server.name}` : 'New server'} onSubmit={(e) => { e.preventDefault(); void save(); }}>
+    <form ref={form} noValidate className="card server-form" aria-label={server ? `Edit ${server.name}` : 'New server'} onSubmit={(e) => { e.preventDefault(); void save(); }}>
       <h2>{server ? `Edit ${server.name}` : 'New server'}</h2>
-      <ErrorBanner error={error} />
+      <ProblemSummary problems={problems} error={error} />
       <div className="grid-2">
         <Field label="Name" path={at()} problems={nameProblems.length ? nameProblems : undefined} hint={server ? 'The name is part of its URL; it cannot be changed here.' : 'Letters, digits, ".", "_" and "-". It becomes part of the MCP URL.'}>
           {(p) => <input {...p} value={d.name} readOnly={Boolean(server)} required onChange={(e) => set('name', e.target.value)} autoComplete="off" spellCheck={false} />}
@@ -131,7 +164,7 @@ export function ServerForm({ server, existing, onSaved, onCancel }: {
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy !== undefined}>{busy === 'save' ? 'Saving…' : server ? 'Save changes' : 'Add server'}</button>
         <button type="button" className="btn" onClick={test} disabled={busy !== undefined}>{busy === 'test' ? 'Testing…' : 'Test'}</button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
+        <button type="button" className="btn btn-ghost" onClick={() => void cancel()}>Cancel</button>
       </div>
     </form>
   );

@@ -26,6 +26,17 @@ export interface ServerDraft {
   headers: string;
 }
 
+/** Problems of the entry in the form are kept under this path, whatever its name (the API's `mcpServers.<name>`). */
+export const SERVER_PATH = 'server';
+
+/** As the config's schema checks names (src/config/schema.ts SERVER_NAME). */
+export const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** An API problem about `mcpServers.<name>…` as the form keeps it (`server…`). */
+export function relative(p: ProblemView): ProblemView {
+  return { ...p, path: p.path.replace(/^mcpServers(\.[A-Za-z_$][\w$]*|\[(?:"(?:[^"\\]|\\.)*")\])?/, SERVER_PATH) };
+}
+
 const KNOWN = ['title', 'enabled', 'command', 'args', 'env', 'cwd', 'userEnv', 'isolation', 'url', 'headers', 'type'];
 
 export function emptyDraft(): ServerDraft {
@@ -55,7 +66,7 @@ export function draftOf(server: ServerView): ServerDraft {
 
 /** The entry to save, or the problems found before asking the API (bad lines in the text fields). */
 export function entryOf(d: ServerDraft, original?: ServerView): { entry: Record<string, unknown>; problems: ProblemView[] } {
-  const at = (...p: (string | number)[]) => jsonPath('mcpServers', d.name || 'new', ...p);
+  const at = (...p: (string | number)[]) => jsonPath(SERVER_PATH, ...p);
   const problems: ProblemView[] = [];
   const entry: Record<string, unknown> = {};
   // Settings this form does not show (a newer version's, a client's own) go back as they were.
@@ -64,6 +75,7 @@ export function entryOf(d: ServerDraft, original?: ServerView): { entry: Record<
   if (!d.enabled) entry.enabled = false;
   if (d.kind === 'stdio') {
     entry.command = d.command.trim();
+    if (!entry.command) problems.push({ path: at('command'), reason: 'Enter the program to run, for example npx, uvx or node' });
     const args = lines(d.args, false);
     if (args.length) entry.args = args;
     const env = pairs(d.env, '=', at('env'), problems, 'NAME=value');
@@ -78,8 +90,12 @@ export function entryOf(d: ServerDraft, original?: ServerView): { entry: Record<
       ...(f.optional ? { optional: true } : {}),
     }));
     if (userEnv.length) entry.userEnv = userEnv;
+    userEnv.forEach((f, i) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.name)) problems.push({ path: at('userEnv', i, 'name'), reason: 'Enter a variable name: letters, digits and _, not starting with a digit (for example GITHUB_TOKEN)' });
+    });
   } else {
     entry.url = d.url.trim();
+    if (!/^https?:\/\/[^\s/]+/.test(String(entry.url))) problems.push({ path: at('url'), reason: 'Enter the address of a local MCP server, for example http://127.0.0.1:8080/mcp' });
     const headers = pairs(d.headers, ':', at('headers'), problems, 'Name: value');
     if (Object.keys(headers).length) entry.headers = headers;
   }
@@ -95,7 +111,7 @@ function pairs(text: string, sep: string, path: string, problems: ProblemView[],
   const out: Record<string, string> = {};
   lines(text).forEach((line, i) => {
     const at = line.indexOf(sep);
-    if (at <= 0) problems.push({ path, reason: `line ${i + 1} ("${line}") is not ${shape}` });
+    if (at <= 0) problems.push({ path, reason: `Line ${i + 1} ("${line}") is not ${shape}: write one ${shape} per line` });
     else out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
   });
   return out;

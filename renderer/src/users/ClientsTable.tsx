@@ -28,9 +28,9 @@ export function ClientsTable({ clients, onChanged }: { clients: ClientView[]; on
           {clients.map((c) => (
             <tr key={c.id}>
               <td><strong>{c.clientName}</strong>{c.clientName !== c.clientId && <div className="muted small mono ellipsis" title={c.clientId}>{c.clientId}</div>}</td>
-              <td>{c.user.email ?? c.user.name ?? c.user.id}</td>
-              <td>{c.servers.length ? c.servers.map((s) => <code key={s} className="tag">{s}</code>) : <span className="muted">—</span>}</td>
-              <td title={c.createdAt ? dateTime(c.createdAt) : undefined}>{c.createdAt ? ago(c.createdAt) : '—'}{c.expiresAt && <div className="muted small">until {dateTime(c.expiresAt)}</div>}</td>
+              <td data-label="Person">{c.user.email ?? c.user.name ?? c.user.id}</td>
+              <td data-label="Servers">{c.servers.length ? c.servers.map((s) => <code key={s} className="tag">{s}</code>) : <span className="muted">—</span>}</td>
+              <td data-label="Since" title={c.createdAt ? dateTime(c.createdAt) : undefined}>{c.createdAt ? ago(c.createdAt) : '—'}{c.expiresAt && <div className="muted small">until {dateTime(c.expiresAt)}</div>}</td>
               <td className="row-actions">
                 {confirm === c.id ? (
                   <span className="confirm-inline">
