@@ -162,6 +162,7 @@ export function compare(setups: SetupResult[]): { ratios: BenchReport['ratios'];
   const bestPeerRawConc = best(peers.map((p) => p.raw?.concurrent.callsPerSec), Math.max);
   ratios['gateway/best peer raw 16-conc calls/s'] = ratio(gw?.raw?.concurrent.callsPerSec, bestPeerRawConc);
   ratios['gateway/best peer SDK 16-conc calls/s'] = ratio(gw?.sdk?.concurrent.callsPerSec, best(peers.map((p) => p.sdk?.concurrent.callsPerSec), Math.max));
+  ratios['gateway raw 16-conc p99 ÷ its 16-conc p50'] = ratio(gw?.raw?.concurrent.p99Us, gw?.raw?.concurrent.medianUs);
   ratios['gateway/best peer raw CPU per call (process)'] = ratio(gw?.raw?.cpu.selfUsPerCall, best(peers.map((p) => p.raw?.cpu.selfUsPerCall), Math.min));
 
   const T = TARGETS;
@@ -181,6 +182,12 @@ export function compare(setups: SetupResult[]): { ratios: BenchReport['ratios'];
   const p99VsSeq = ratio(gw?.raw?.concurrent.p99Us, gw?.raw?.sequential.medianUs);
   const mem = gw?.memory;
   const memHeld = mem !== undefined && mem.sessions >= T.memSessions && mem.users >= T.memPeople && (mem.held === undefined || mem.held >= mem.sessions);
+  // Pss_Anon can grow less than the V8 heap when the baseline held free heap pages (sign-in's
+  // garbage, collected but kept): then the heap's growth is the better floor. The larger counts.
+  const memKb = mem ? Math.max(mem.perSessionKb.selfAnon, mem.perSessionKb.heapUsed ?? -Infinity) : undefined;
+  const memWhich = mem && memKb !== mem.perSessionKb.selfAnon ? `V8 heap used (Pss_Anon grew only ${f(mem.perSessionKb.selfAnon, 1)} KB: the baseline held free heap pages)` : `Pss_Anon (V8 heap ${f(mem?.perSessionKb.heapUsed, 1)} KB)`;
+  // Calls/s at which 16 in flight would average 2× the sequential median.
+  const littleNeeds = gw?.raw ? gw.raw.concurrent.inflight / ((T.concP99VsSeqMedian * gw.raw.sequential.medianUs) / 1e6) : undefined;
   const targets: BenchReport['targets'] = [
     {
       target: `serve → first successful tools/call on the demo server ≤ ${T.firstCallMs / 1000} s (the command, later runs)`,
@@ -214,15 +221,16 @@ export function compare(setups: SetupResult[]): { ratios: BenchReport['ratios'];
     },
     {
       target: `p99 latency at 16 concurrent ≤ ${T.concP99VsSeqMedian}× the sequential median (sign-in on, raw client)`,
-      value: `${rx(p99VsSeq)}: p99 ${f(gw?.raw?.concurrent.p99Us)} µs vs median ${f(gw?.raw?.sequential.medianUs)} µs${gap(p99VsSeq, T.concP99VsSeqMedian)}`,
+      value: `${rx(p99VsSeq)}: p99 ${f(gw?.raw?.concurrent.p99Us)} µs (p50 ${f(gw?.raw?.concurrent.medianUs)}) vs sequential median ${f(gw?.raw?.sequential.medianUs)} µs${gap(p99VsSeq, T.concP99VsSeqMedian)}. `
+        + `With ${gw?.raw?.concurrent.inflight ?? 16} in flight the mean latency is in flight ÷ throughput (Little's law), so even the mean gets there only at ≥ ${f(littleNeeds)} calls/s, ${rx(ratio(littleNeeds, gw?.raw?.concurrent.callsPerSec))} the ${f(gw?.raw?.concurrent.callsPerSec)} measured`,
       met: met(p99VsSeq === null ? undefined : p99VsSeq <= T.concP99VsSeqMedian),
     },
     {
-      target: `${f(T.memSessions)} idle sessions over ${T.memPeople} people held, ≤ ${T.kbPerSession} KB each (gateway process, Pss_Anon)`,
+      target: `${f(T.memSessions)} idle sessions over ${T.memPeople} people held, ≤ ${T.kbPerSession} KB each (gateway process)`,
       value: mem
-        ? `${f(mem.sessions)} sessions over ${mem.users} people${mem.held !== undefined ? ` (${f(mem.held)} held)` : ''}: ${f(mem.perSessionKb.selfAnon, 1)} KB each (PSS ${f(mem.perSessionKb.self, 1)} KB, V8 heap ${f(mem.perSessionKb.heapUsed, 1)} KB)${gap(mem.perSessionKb.selfAnon, T.kbPerSession)}`
+        ? `${f(mem.sessions)} sessions over ${mem.users} people${mem.held !== undefined ? ` (${f(mem.held)} held)` : ''}: ${f(memKb, 1)} KB each, ${memWhich}; PSS ${f(mem.perSessionKb.self, 1)} KB${gap(memKb, T.kbPerSession)}`
         : '—',
-      met: met(mem ? memHeld && mem.perSessionKb.selfAnon <= T.kbPerSession : undefined),
+      met: met(mem && memKb !== undefined ? memHeld && memKb <= T.kbPerSession : undefined),
     },
   ];
   return { ratios, targets };

@@ -27,10 +27,10 @@ const S = {
   /** Raw client: it costs little, so it gets the larger counts. */
   rawSequential: QUICK ? 500 : 2000,
   rawConcurrent: QUICK ? 1000 : 4000,
-  sdkSequential: QUICK ? 200 : 1000,
-  sdkConcurrent: QUICK ? 400 : 2000,
+  sdkSequential: QUICK ? 200 : 500,
+  sdkConcurrent: QUICK ? 400 : 1000,
   inflight: 16,
-  warmSessions: QUICK ? 10 : 50,
+  warmSessions: QUICK ? 10 : 30,
   warmSessionWarmup: 5,
   coldRuns: QUICK ? 2 : 3,
   commandFirstRuns: QUICK ? 2 : 3,
@@ -42,8 +42,8 @@ const S = {
   /** supergateway --stateful spawns a child per session: fewer sessions there. */
   memSessionsPerChild: QUICK ? 10 : 50,
   /** Bounds, ms. */
-  phaseMs: QUICK ? 8_000 : 12_000,
-  sessionPhaseMs: QUICK ? 8_000 : 15_000,
+  phaseMs: QUICK ? 8_000 : 10_000,
+  sessionPhaseMs: QUICK ? 8_000 : 10_000,
   memPhaseMs: 150_000,
   /** Past this, remaining phases are skipped (the run stays well under 10 minutes). */
   totalMs: 480_000,
@@ -328,6 +328,7 @@ async function main(): Promise<void> {
     'gateway, sign-in on: every request carries a bearer token (ES256 JWT) from the gateway\'s own authorization server, obtained once per person before timing (authorization code + PKCE through the SDK\'s OAuth client and the sign-in pages; local accounts); a state file, the app\'s logger at info.',
     'SDK HTTP server: McpServer + StreamableHTTPServerTransport on node:http, stateful, default SSE answers, no event store.',
     'supergateway has no listen-address option and binds every interface; the benchmark only connects to 127.0.0.1.',
+    'Our gateway runs with limits.sessionsPerPerson 256 (default 32), so one person may hold the memory phase\'s 100 idle sessions.',
     'Session memory uses test/bench/tiny-server.mjs as the child (a dependency-free echo server), not server-everything: 100 of those would cost several GB.',
   ];
   if (abortListenerWarnings) notes.push(`the SDK client tripped Node's MaxListeners warning ${abortListenerWarnings} times (undici abort listeners pile up on the transport's AbortSignal until GC); client-side, not a server issue`);
