@@ -245,9 +245,16 @@ async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
     };
     const before = await snapshot();
     const a = performance.now();
-    const opened = await pooled(sessions, perChild ? 4 : 16, S.memPhaseMs, async (i) => {
+    // In two halves, with a snapshot between: the second half's growth is what a session costs
+    // once every person's child is running and whatever the baseline held free is used up.
+    const half = Math.floor(sessions / 2);
+    const open = (from: number, count: number) => pooled(count, perChild ? 4 : 16, S.memPhaseMs / 2, async (k) => {
+      const i = from + k;
       await RawMcpSession.open(url, { agent, headers: inst.headers(people[i % users]!), clientName: `bench-raw-${i}` });
     });
+    let opened = await open(0, half);
+    const middle = opened === half ? await snapshot() : undefined;
+    if (middle) opened += await open(half, sessions - half);
     if (opened < sessions) throw new Error(`only ${opened} of ${sessions} sessions opened within the time bound`);
     let held: number | undefined;
     if (ours) {
@@ -261,10 +268,17 @@ async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
     r.memory = {
       child: 'tiny-server.mjs', sessions, users, held, before, after,
       perSessionKb: { self: per(after.selfKb, before.selfKb)!, selfAnon: per(after.selfAnonKb, before.selfAnonKb)!, tree: per(after.treeKb, before.treeKb)!, heapUsed: per(after.heapUsedKb, before.heapUsedKb) },
+      middle,
+      secondHalfKb: middle && {
+        self: (after.selfKb - middle.selfKb) / (sessions - half),
+        selfAnon: (after.selfAnonKb - middle.selfAnonKb) / (sessions - half),
+        tree: (after.treeKb - middle.treeKb) / (sessions - half),
+        heapUsed: after.heapUsedKb !== undefined && middle.heapUsedKb !== undefined ? (after.heapUsedKb - middle.heapUsedKb) / (sessions - half) : undefined,
+      },
       note: perChild ? `a child per session, so only ${sessions} sessions` : setup.id === 'mcp-proxy' ? 'one shared child' : ours ? `a child per person: ${users} children` : undefined,
     };
     const m = r.memory.perSessionKb;
-    log(`${setup.label} · ${sessions} sessions opened in ${((performance.now() - a) / 1000).toFixed(1)} s; per session: anon ${m.selfAnon.toFixed(1)} KB, PSS ${m.self.toFixed(1)} KB, heap ${m.heapUsed?.toFixed(1) ?? '?'} KB alone; PSS ${m.tree.toFixed(1)} KB with children (${before.processes} → ${after.processes} processes)`);
+    log(`${setup.label} · ${sessions} sessions opened in ${((performance.now() - a) / 1000).toFixed(1)} s; per session: anon ${m.selfAnon.toFixed(1)} KB (second half ${r.memory.secondHalfKb?.selfAnon.toFixed(1) ?? '?'} KB), PSS ${m.self.toFixed(1)} KB, heap ${m.heapUsed?.toFixed(1) ?? '?'} KB alone; PSS ${m.tree.toFixed(1)} KB with children (${before.processes} → ${after.processes} processes)`);
   } finally {
     agent.destroy();
     const a = performance.now();
