@@ -5,6 +5,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 
 /** Clock ticks per second of utime/stime in /proc/<pid>/stat. */
@@ -156,6 +157,9 @@ export interface StopReport {
 const STDERR_KEEP = 16 * 1024;
 const GC_MARK = '[bench-gc] ';
 
+/** A line of a process's stdout and when it arrived (performance.now()). */
+export interface TimedLine { line: string; at: number }
+
 /** What test/bench/gc-hook.mjs reports after a full collection (process.memoryUsage()). */
 export interface GcReport { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number }
 
@@ -165,14 +169,17 @@ export class BenchProcess {
   exitCode: number | string | undefined;
   private stderr = '';
   private readonly exited: Promise<void>;
-  private lineWaiters: Array<(line: string) => void> = [];
-  private lines: string[] = [];
+  /** performance.now() just before the spawn. */
+  readonly spawnedAt: number;
+  private lineWaiters: Array<(line: TimedLine) => void> = [];
+  private lines: TimedLine[] = [];
   private stderrLine = '';
   private gcWaiters: Array<(r: GcReport) => void> = [];
 
-  constructor(readonly label: string, readonly child: ChildProcess, private readonly owner: ProcessSet) {
+  constructor(readonly label: string, readonly child: ChildProcess, private readonly owner: ProcessSet, spawnedAt = performance.now()) {
     if (child.pid === undefined) throw new Error(`${label} did not start`);
     this.pid = child.pid;
+    this.spawnedAt = spawnedAt;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => { this.exitCode = code ?? signal ?? 'unknown'; resolve(); }));
     child.stderr?.on('data', (d: Buffer) => {
       const text = d.toString();
@@ -191,9 +198,10 @@ export class BenchProcess {
     if (child.stdout) {
       const rl = createInterface({ input: child.stdout });
       rl.on('line', (line) => {
+        const timed = { line, at: performance.now() };
         const w = this.lineWaiters.shift();
-        if (w) w(line);
-        else if (this.lines.length < 1000) this.lines.push(line);
+        if (w) w(timed);
+        else if (this.lines.length < 1000) this.lines.push(timed);
       });
     }
   }
@@ -214,7 +222,12 @@ export class BenchProcess {
   stderrTail(n = 800): string { return this.stderr.slice(-n).trim(); }
 
   /** The next stdout line (bounded by timeoutMs). */
-  nextLine(timeoutMs: number): Promise<string> {
+  async nextLine(timeoutMs: number): Promise<string> {
+    return (await this.nextTimedLine(timeoutMs)).line;
+  }
+
+  /** The next stdout line with the moment it arrived (bounded by timeoutMs). */
+  nextTimedLine(timeoutMs: number): Promise<TimedLine> {
     const queued = this.lines.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
@@ -222,7 +235,7 @@ export class BenchProcess {
         this.lineWaiters = this.lineWaiters.filter((w) => w !== waiter);
         reject(new Error(`${this.label} printed nothing within ${timeoutMs} ms: ${this.stderrTail()}`));
       }, timeoutMs);
-      const waiter = (line: string) => { clearTimeout(timer); resolve(line); };
+      const waiter = (line: TimedLine) => { clearTimeout(timer); resolve(line); };
       this.lineWaiters.push(waiter);
       this.exited.then(() => {
         if (!this.lineWaiters.includes(waiter)) return;
@@ -271,8 +284,9 @@ export class ProcessSet {
   private adopted = new Set<number>();
 
   spawn(label: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): BenchProcess {
+    const at = performance.now();
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const p = new BenchProcess(label, child, this);
+    const p = new BenchProcess(label, child, this, at);
     this.procs.add(p);
     return p;
   }

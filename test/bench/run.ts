@@ -1,15 +1,20 @@
-// `npm run bench`: the gateway against direct stdio, the SDK's own HTTP server and two peer
-// gateways, on server-everything's `echo` with the same SDK client, side by side in one run.
-// Options: --profile (an extra profiled gateway pass, top self-time functions), --quick (smaller
-// counts, for trying the benchmark itself), --only=<id,id> (some setups).
+// `npm run bench`: our gateway with sign-in on (the headline: bearer tokens from its own
+// authorization server) and off, against direct stdio, the SDK's own HTTP server and two peer
+// gateways, on server-everything's `echo`, under the raw node:http client and the SDK client,
+// side by side in one run; plus the real command's cold start and 10,000 idle sessions.
+// Options: --profile (an extra profiled pass of the sign-in-on gateway, top self-time
+// functions), --quick (smaller counts, for trying the benchmark itself), --only=<id,id> (some setups).
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { concurrent, pooled, rawSession, sequential, stats, timed } from './measure.ts';
+import { commandColdStart } from './command.ts';
+import { concurrent, echo, pooled, sequential, stats, timed, type CallTimes } from './measure.ts';
 import { CLK_TCK, ProcessSet, systemBusyTicks, treeCpu, treePss, type StopReport } from './proc.ts';
 import { summarize } from './profile.ts';
-import { compare, render, type BenchReport, type MemorySnapshot, type SetupResult } from './report.ts';
+import { RawMcpSession } from './raw-client.ts';
+import { compare, render, type BenchReport, type ClientFigures, type MemorySnapshot, type SetupResult } from './report.ts';
 import { ROOT, SETUPS, type Instance, type Setup, type SetupId } from './setups.ts';
 
 const argv = process.argv.slice(2);
@@ -19,22 +24,29 @@ const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).
 
 const S = {
   warmup: QUICK ? 50 : 200,
-  sequential: QUICK ? 300 : 2000,
-  concurrentCalls: QUICK ? 600 : 4000,
+  /** Raw client: it costs little, so it gets the larger counts. */
+  rawSequential: QUICK ? 500 : 2000,
+  rawConcurrent: QUICK ? 1000 : 4000,
+  sdkSequential: QUICK ? 200 : 500,
+  sdkConcurrent: QUICK ? 400 : 1000,
   inflight: 16,
-  warmSessions: QUICK ? 10 : 50,
+  warmSessions: QUICK ? 10 : 30,
   warmSessionWarmup: 5,
   coldRuns: QUICK ? 2 : 3,
+  commandFirstRuns: QUICK ? 2 : 3,
+  commandLaterRuns: QUICK ? 3 : 5,
+  /** The sign-in-on gateway: issue 13's 10,000 idle sessions over 100 people. */
+  memSessionsHeadline: QUICK ? 1000 : 10_000,
   memSessions: QUICK ? 200 : 1000,
   memUsers: QUICK ? 20 : 100,
   /** supergateway --stateful spawns a child per session: fewer sessions there. */
   memSessionsPerChild: QUICK ? 10 : 50,
   /** Bounds, ms. */
-  phaseMs: 60_000,
-  sessionPhaseMs: 25_000,
-  memPhaseMs: 90_000,
-  /** Past this, remaining phases are skipped (the run stays under ~5-6 minutes). */
-  totalMs: 330_000,
+  phaseMs: QUICK ? 8_000 : 10_000,
+  sessionPhaseMs: QUICK ? 8_000 : 10_000,
+  memPhaseMs: 150_000,
+  /** Past this, remaining phases are skipped (the run stays well under 10 minutes). */
+  totalMs: 480_000,
 };
 
 const t0 = performance.now();
@@ -86,49 +98,65 @@ async function phase(r: SetupResult, name: string, body: () => Promise<void>): P
   }
 }
 
-/** Latency, throughput, CPU and warm sessions on one fresh instance. */
-async function runMain(setup: Setup, r: SetupResult): Promise<void> {
-  log(`${setup.label} · starting`);
-  const inst = await setup.start(procs, { child: 'everything' });
-  try {
-    const conn = await inst.connect('bench');
-    const pid = inst.pid ?? conn.pid;
-    if (!pid) throw new Error('no server-side pid to measure');
-    await sequential(conn.client, S.warmup, S.phaseMs);
-    log(`${setup.label} · warmed up (${S.warmup} calls); sequential ${S.sequential} calls`);
-
-    const c0 = treeCpu(pid); const u0 = process.cpuUsage(); const sys0 = systemBusyTicks(); const w0 = performance.now();
-    const lat = await sequential(conn.client, S.sequential, S.phaseMs);
-    const c1 = treeCpu(pid); const u1 = process.cpuUsage();
-    const st = stats(lat);
-    const seqSeconds = lat.reduce((a, b) => a + b, 0) / 1e6;
-    r.sequential = { calls: st.n, medianUs: st.median, p99Us: st.p99, meanUs: st.mean, callsPerSec: st.n / seqSeconds };
-    log(`${setup.label} · sequential: median ${st.median.toFixed(0)} µs, p99 ${st.p99.toFixed(0)} µs, ${(st.n / seqSeconds).toFixed(0)} calls/s; ${S.concurrentCalls} calls at ${S.inflight} in flight`);
-
-    const conc = await concurrent(conn.client, S.concurrentCalls, S.inflight, S.phaseMs);
-    const c2 = treeCpu(pid); const u2 = process.cpuUsage(); const sys2 = systemBusyTicks(); const w2 = performance.now();
-    r.concurrent = { calls: conc.calls, inflight: S.inflight, callsPerSec: conc.calls / (conc.ms / 1000) };
-    log(`${setup.label} · concurrent: ${r.concurrent.callsPerSec.toFixed(0)} calls/s`);
-
-    const us = (ticks: number, calls: number) => (ticks * 1e6) / CLK_TCK / calls;
-    const clientUs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => b.user + b.system - a.user - a.system;
-    const calls = st.n + conc.calls;
-    r.cpu = {
+/**
+ * Sequential then 16-concurrent calls through one client, with the server-side process's CPU
+ * (alone and with its descendants), the client's, and the rest of the machine's around each.
+ */
+async function measureClient(r: SetupResult, which: 'raw' | 'SDK', pid: number, call: () => Promise<void>, counts: { sequential: number; concurrent: number }): Promise<ClientFigures> {
+  await sequential(call, S.warmup, S.phaseMs);
+  log(`${r.label} · ${which}: warmed up (${S.warmup} calls); sequential ${counts.sequential} calls`);
+  const c0 = treeCpu(pid); const u0 = process.cpuUsage(); const sys0 = systemBusyTicks(); const w0 = performance.now();
+  const seq: CallTimes = await sequential(call, counts.sequential, S.phaseMs);
+  const c1 = treeCpu(pid);
+  const st = stats(seq.latencies);
+  log(`${r.label} · ${which} sequential: median ${st.median.toFixed(0)} µs, p99 ${st.p99.toFixed(0)} µs; ${counts.concurrent} calls at ${S.inflight} in flight`);
+  const conc = await concurrent(call, counts.concurrent, S.inflight, S.phaseMs);
+  const c2 = treeCpu(pid); const u2 = process.cpuUsage(); const sys2 = systemBusyTicks(); const w2 = performance.now();
+  const ct = stats(conc.latencies);
+  const us = (ticks: number, calls: number) => (ticks * 1e6) / CLK_TCK / calls;
+  const clientUs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => b.user + b.system - a.user - a.system;
+  const calls = st.n + ct.n;
+  const figures: ClientFigures = {
+    sequential: { calls: st.n, medianUs: st.median, p99Us: st.p99, meanUs: st.mean, callsPerSec: st.n / (seq.ms / 1000) },
+    concurrent: { calls: ct.n, inflight: S.inflight, callsPerSec: ct.n / (conc.ms / 1000), medianUs: ct.median, p99Us: ct.p99 },
+    cpu: {
       calls,
       selfUsPerCall: us(c2.self - c0.self, calls),
       treeUsPerCall: us(c2.tree - c0.tree, calls),
       sequential: { selfUsPerCall: us(c1.self - c0.self, st.n), treeUsPerCall: us(c1.tree - c0.tree, st.n) },
-      concurrent: { selfUsPerCall: us(c2.self - c1.self, conc.calls), treeUsPerCall: us(c2.tree - c1.tree, conc.calls) },
+      concurrent: { selfUsPerCall: us(c2.self - c1.self, ct.n), treeUsPerCall: us(c2.tree - c1.tree, ct.n) },
       clientUsPerCall: clientUs(u0, u2) / calls,
       // What the rest of the machine used meanwhile: everything busy minus the server tree and us.
       otherCpuPercent: (100 * ((sys2 - sys0) / CLK_TCK - (c2.tree - c0.tree) / CLK_TCK - clientUs(u0, u2) / 1e6)) / ((w2 - w0) / 1000),
-    };
-    if (r.cpu.otherCpuPercent > 10) r.notes.push(`other processes used about ${r.cpu.otherCpuPercent.toFixed(0)}% of a CPU during its calls: its figures are noisier`);
-    if (c2.pids.length !== c0.pids.length) r.notes.push(`descendants changed during the CPU phases (${c0.pids.length} → ${c2.pids.length})`);
-    log(`${setup.label} · CPU per call: ${r.cpu.selfUsPerCall.toFixed(0)} µs process, ${r.cpu.treeUsPerCall.toFixed(0)} µs with children (${c2.pids.length} descendant(s)), ${r.cpu.clientUsPerCall.toFixed(0)} µs client; rest of the machine ${r.cpu.otherCpuPercent.toFixed(0)}% of a CPU`);
+    },
+  };
+  if (st.n < counts.sequential || ct.n < counts.concurrent) r.notes.push(`${which} client: ${st.n} sequential and ${ct.n} concurrent calls within the ${S.phaseMs / 1000} s bound of each phase`);
+  if (figures.cpu.otherCpuPercent > 10) r.notes.push(`${which} client: other processes used about ${figures.cpu.otherCpuPercent.toFixed(0)}% of a CPU meanwhile: noisier figures`);
+  if (c2.pids.length !== c0.pids.length) r.notes.push(`${which} client: descendants changed during the CPU phases (${c0.pids.length} → ${c2.pids.length})`);
+  log(`${r.label} · ${which} 16-concurrent: ${figures.concurrent.callsPerSec.toFixed(0)} calls/s, p50 ${ct.median.toFixed(0)} µs, p99 ${ct.p99.toFixed(0)} µs; CPU per call ${figures.cpu.selfUsPerCall.toFixed(0)} µs process, ${figures.cpu.treeUsPerCall.toFixed(0)} µs with children, ${figures.cpu.clientUsPerCall.toFixed(0)} µs client; rest of the machine ${figures.cpu.otherCpuPercent.toFixed(0)}% of a CPU`);
+  return figures;
+}
+
+/** Latency, throughput and CPU under both clients, then warm sessions, on one fresh instance. */
+async function runMain(setup: Setup, r: SetupResult): Promise<void> {
+  log(`${setup.label} · starting`);
+  const inst = await setup.start(procs, { child: 'everything', people: ['bench'] });
+  try {
+    const conn = await inst.connect('bench');
+    const pid = inst.pid ?? conn.pid;
+    if (!pid) throw new Error('no server-side pid to measure');
+    r.sdk = await measureClient(r, 'SDK', pid, () => echo(conn.client), { sequential: S.sdkSequential, concurrent: S.sdkConcurrent });
+    if (inst.url) {
+      const raw = await RawMcpSession.open(inst.url, { headers: inst.headers('bench'), maxSockets: S.inflight });
+      try {
+        r.raw = await measureClient(r, 'raw', pid, () => raw.echo(), { sequential: S.rawSequential, concurrent: S.rawConcurrent });
+      } finally {
+        await raw.close();
+      }
+    }
 
     if (setup.id === 'stdio') {
-      r.notes.push('warm new session: not applicable (every stdio session is a new process; see cold start)');
+      r.notes.push('raw client, warm new session: not applicable (the floor is the SDK client on stdio; every stdio session is a new process, see cold start)');
     } else {
       await phase(r, 'warm new session', async () => {
         const connectOnce = async (): Promise<number> => {
@@ -143,10 +171,12 @@ async function runMain(setup: Setup, r: SetupResult): Promise<void> {
         await timed(S.warmSessions, S.sessionPhaseMs, async () => { times.push(await connectOnce()); });
         const ws = stats(times);
         if (setup.id === 'supergateway') r.notes.push('warm new session: --stateful spawns a child per session, so a new session waits for a fresh server-everything');
-        if (setup.id === 'gateway') {
-          // Every warm session was ended with DELETE: only the main one should be left.
-          const health = (await (await fetch(new URL('/healthz', inst.url))).json()) as { sessions?: number };
+        if (setup.id === 'gateway' || setup.id === 'gateway-open') {
+          // Every warm session and the raw one were ended with DELETE: only the SDK one should be left.
+          const health = (await (await fetch(new URL('/healthz', inst.url))).json()) as { sessions?: number; upstreams?: number };
           if (health.sessions !== 1) r.notes.push(`after ${ws.n + S.warmSessionWarmup} sessions ended with DELETE, healthz reports ${health.sessions} open sessions (expected 1)`);
+          // isolation "auto": a server seen asking clients questions gets a process per new session.
+          if (/each new session gets its own process/.test(inst.stderr?.() ?? '')) r.notes.push('warm new session: the gateway logged that server-everything asks clients questions, so (isolation "auto") each new session started a server-everything of its own');
         }
         r.warmSessionMs = { median: ws.median, p99: ws.p99, n: ws.n };
         if (ws.n < S.warmSessions) r.notes.push(`warm new session: ${ws.n} of ${S.warmSessions} within the time bound`);
@@ -178,20 +208,35 @@ async function runCold(setup: Setup, r: SetupResult): Promise<void> {
     }
   }
   r.coldStartMs = { median: stats(runs).median, runs, readyMedian: stats(ready).median, readyMs: ready };
+  if (setup.id === 'gateway-open') r.notes.push('cold start: the benchmark\'s own gateway process (test/bench/gateway-process.ts under tsx), not the command');
   log(`${setup.label} · cold start: median ${stats(runs).median.toFixed(0)} ms (${runs.map((x) => x.toFixed(0)).join(', ')})${ready.length ? `; listening after ${stats(ready).median.toFixed(0)} ms` : ''}`);
+}
+
+/** The sign-in-on gateway's cold start is the real command's (test/bench/command.ts). */
+async function runCommandCold(r: SetupResult): Promise<void> {
+  log('command cold start · node bin/mcp-publish.js serve');
+  r.command = await commandColdStart(procs, {
+    root: ROOT, firstRuns: S.commandFirstRuns, laterRuns: S.commandLaterRuns, deadline: t0 + S.totalMs, log,
+    onStop: (name, stop) => noteStop(r, name, stop),
+  });
+  r.notes.push(...r.command.notes.map((n) => `command cold start: ${n}`));
 }
 
 /** PSS before and after opening idle sessions with raw POSTs, on a fresh instance with the tiny child. */
 async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
   const perChild = setup.id === 'supergateway';
-  const sessions = perChild ? S.memSessionsPerChild : S.memSessions;
-  const users = setup.id === 'gateway' ? S.memUsers : 1;
-  log(`${setup.label} · session memory: ${sessions} idle sessions${users > 1 ? ` over ${users} users` : ''} (tiny child)`);
-  const inst: Instance = await setup.start(procs, { child: 'tiny' });
+  const ours = setup.id === 'gateway' || setup.id === 'gateway-open';
+  const sessions = perChild ? S.memSessionsPerChild : setup.id === 'gateway' ? S.memSessionsHeadline : S.memSessions;
+  const users = ours ? S.memUsers : 1;
+  const people = Array.from({ length: users }, (_, i) => `user-${i}`);
+  log(`${setup.label} · session memory: ${sessions} idle sessions${users > 1 ? ` over ${users} people` : ''} (tiny child)${setup.id === 'gateway' ? `; ${users + 1} people sign in first` : ''}`);
+  const inst: Instance = await setup.start(procs, { child: 'tiny', people: ['warm', ...people] });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: perChild ? 4 : 16 });
   try {
     const pid = inst.pid!;
     const url = inst.url!;
-    await rawSession(url, 'warm', 0); // code paths loaded, one child (and its user) before the baseline
+    // Code paths loaded, one child (and its person) before the baseline.
+    await RawMcpSession.open(url, { agent, headers: inst.headers('warm'), clientName: 'bench-warm' });
     const snapshot = async (): Promise<MemorySnapshot> => {
       const g = await inst.gc?.();
       if (!g) r.notes.push('session memory: the process did not report a GC; PSS may include garbage');
@@ -199,23 +244,43 @@ async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
       return { selfKb: p.self, selfAnonKb: p.selfAnon, treeKb: p.tree, processes: p.processes, heapUsedKb: g ? g.heapUsed / 1024 : undefined };
     };
     const before = await snapshot();
-    const opened = await pooled(sessions, perChild ? 4 : 10, S.memPhaseMs, async (i) => { await rawSession(url, `user-${i % users}`, i + 1); });
+    const a = performance.now();
+    // In two halves, with a snapshot between: the second half's growth is what a session costs
+    // once every person's child is running and whatever the baseline held free is used up.
+    const half = Math.floor(sessions / 2);
+    const open = (from: number, count: number) => pooled(count, perChild ? 4 : 16, S.memPhaseMs / 2, async (k) => {
+      const i = from + k;
+      await RawMcpSession.open(url, { agent, headers: inst.headers(people[i % users]!), clientName: `bench-raw-${i}` });
+    });
+    let opened = await open(0, half);
+    const middle = opened === half ? await snapshot() : undefined;
+    if (middle) opened += await open(half, sessions - half);
     if (opened < sessions) throw new Error(`only ${opened} of ${sessions} sessions opened within the time bound`);
-    if (setup.id === 'gateway') {
+    let held: number | undefined;
+    if (ours) {
       const health = (await (await fetch(new URL('/healthz', url))).json()) as { sessions?: number; upstreams?: number };
+      held = health.sessions === undefined ? undefined : health.sessions - 1;
       if (health.sessions !== sessions + 1) r.notes.push(`healthz reports ${health.sessions} sessions, expected ${sessions + 1}`);
       if (health.upstreams !== users + 1) r.notes.push(`healthz reports ${health.upstreams} upstreams, expected ${users + 1}`);
     }
     const after = await snapshot();
-    const per = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : (a - b) / sessions);
+    const per = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : (x - y) / sessions);
     r.memory = {
-      child: 'tiny-server.mjs', sessions, users, before, after,
+      child: 'tiny-server.mjs', sessions, users, held, before, after,
       perSessionKb: { self: per(after.selfKb, before.selfKb)!, selfAnon: per(after.selfAnonKb, before.selfAnonKb)!, tree: per(after.treeKb, before.treeKb)!, heapUsed: per(after.heapUsedKb, before.heapUsedKb) },
-      note: perChild ? `a child per session, so only ${sessions} sessions` : setup.id === 'mcp-proxy' ? 'one shared child' : setup.id === 'gateway' ? `a child per user: ${users} children` : undefined,
+      middle,
+      secondHalfKb: middle && {
+        self: (after.selfKb - middle.selfKb) / (sessions - half),
+        selfAnon: (after.selfAnonKb - middle.selfAnonKb) / (sessions - half),
+        tree: (after.treeKb - middle.treeKb) / (sessions - half),
+        heapUsed: after.heapUsedKb !== undefined && middle.heapUsedKb !== undefined ? (after.heapUsedKb - middle.heapUsedKb) / (sessions - half) : undefined,
+      },
+      note: perChild ? `a child per session, so only ${sessions} sessions` : setup.id === 'mcp-proxy' ? 'one shared child' : ours ? `a child per person: ${users} children` : undefined,
     };
     const m = r.memory.perSessionKb;
-    log(`${setup.label} · per session: PSS ${m.self.toFixed(1)} KB, anon ${m.selfAnon.toFixed(1)} KB, heap ${m.heapUsed?.toFixed(1) ?? '?'} KB alone; PSS ${m.tree.toFixed(1)} KB with children (${before.processes} → ${after.processes} processes)`);
+    log(`${setup.label} · ${sessions} sessions opened in ${((performance.now() - a) / 1000).toFixed(1)} s; per session: anon ${m.selfAnon.toFixed(1)} KB (second half ${r.memory.secondHalfKb?.selfAnon.toFixed(1) ?? '?'} KB), PSS ${m.self.toFixed(1)} KB, heap ${m.heapUsed?.toFixed(1) ?? '?'} KB alone; PSS ${m.tree.toFixed(1)} KB with children (${before.processes} → ${after.processes} processes)`);
   } finally {
+    agent.destroy();
     const a = performance.now();
     const stop = await inst.stop(10_000); // a hundred children to stop
     noteStop(r, 'memory instance', stop);
@@ -223,22 +288,22 @@ async function runMemory(setup: Setup, r: SetupResult): Promise<void> {
   }
 }
 
-/** An extra gateway pass under --cpu-prof; samples outside the measured phases are left out. */
+/** An extra pass of the sign-in-on gateway under --cpu-prof, raw client; samples outside the measured phases are left out. */
 async function runProfile(): Promise<BenchReport['profile']> {
   const setup = SETUPS.find((s) => s.id === 'gateway')!;
   const dir = path.join(ROOT, 'bench-results/profiles', stamp());
   mkdirSync(dir, { recursive: true });
-  log(`profile · gateway under --cpu-prof (${path.relative(ROOT, dir)})`);
-  const inst = await setup.start(procs, { child: 'everything', profileDir: dir });
+  log(`profile · sign-in-on gateway under --cpu-prof, raw client (${path.relative(ROOT, dir)})`);
+  const inst = await setup.start(procs, { child: 'everything', profileDir: dir, people: ['bench'] });
   let window: { startUs: number; endUs: number };
   try {
-    const conn = await inst.connect('bench');
-    await sequential(conn.client, S.warmup, S.phaseMs);
+    const raw = await RawMcpSession.open(inst.url!, { headers: inst.headers('bench'), maxSockets: S.inflight });
+    await sequential(() => raw.echo(), S.warmup, S.phaseMs);
     const startUs = hrUs();
-    await sequential(conn.client, S.sequential, S.phaseMs);
-    await concurrent(conn.client, S.concurrentCalls, S.inflight, S.phaseMs);
+    await sequential(() => raw.echo(), S.rawSequential, S.phaseMs);
+    await concurrent(() => raw.echo(), S.rawConcurrent, S.inflight, S.phaseMs);
     window = { startUs, endUs: hrUs() };
-    await conn.close();
+    await raw.close();
   } finally {
     await inst.stop(15_000);
   }
@@ -260,7 +325,9 @@ async function main(): Promise<void> {
   log(`MCP Publish benchmark: ${setups.map((s) => s.id).join(', ')} on server-everything echo; ${os.cpus().length} CPUs${QUICK ? '; --quick' : ''}${PROFILE ? '; --profile' : ''}`);
   const results: SetupResult[] = setups.map((s) => ({ id: s.id, label: s.label, stops: [], notes: [], errors: [] }));
   for (const [i, setup] of setups.entries()) await phase(results[i]!, 'latency/throughput/CPU', () => runMain(setup, results[i]!));
-  for (const [i, setup] of setups.entries()) await phase(results[i]!, 'cold start', () => runCold(setup, results[i]!));
+  for (const [i, setup] of setups.entries()) {
+    await phase(results[i]!, 'cold start', () => (setup.id === 'gateway' ? runCommandCold(results[i]!) : runCold(setup, results[i]!)));
+  }
   for (const [i, setup] of setups.entries()) {
     if (setup.id === 'stdio') {
       results[i]!.notes.push('session memory: not applicable (a session is a whole process)');
@@ -271,9 +338,11 @@ async function main(): Promise<void> {
   let profile: BenchReport['profile'];
   const notes: string[] = [
     `${os.cpus().length} CPUs: the client, the gateway and its child share them, so 16-concurrent figures are CPU-bound.`,
-    '16 concurrent = one client session with 16 calls in flight.',
+    '16 concurrent = one client session with 16 calls in flight (the raw client over 16 keep-alive connections).',
+    'gateway, sign-in on: every request carries a bearer token (ES256 JWT) from the gateway\'s own authorization server, obtained once per person before timing (authorization code + PKCE through the SDK\'s OAuth client and the sign-in pages; local accounts); a state file, the app\'s logger at info.',
     'SDK HTTP server: McpServer + StreamableHTTPServerTransport on node:http, stateful, default SSE answers, no event store.',
     'supergateway has no listen-address option and binds every interface; the benchmark only connects to 127.0.0.1.',
+    'Our gateway runs with limits.sessionsPerPerson 256 (default 32), so one person may hold the memory phase\'s 100 idle sessions.',
     'Session memory uses test/bench/tiny-server.mjs as the child (a dependency-free echo server), not server-everything: 100 of those would cost several GB.',
   ];
   if (abortListenerWarnings) notes.push(`the SDK client tripped Node's MaxListeners warning ${abortListenerWarnings} times (undici abort listeners pile up on the transport's AbortSignal until GC); client-side, not a server issue`);
@@ -298,7 +367,7 @@ async function main(): Promise<void> {
   const file = path.join(dir, `bench-${stamp()}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write('\n' + render(report) + '\n\n');
-  log(`JSON written to ${path.relative(ROOT, file)}`);
+  log(`JSON written to ${path.relative(ROOT, file)} (${report.durationS.toFixed(0)} s)`);
 }
 
 main()

@@ -1,6 +1,9 @@
-// The five ways the benchmark reaches the same `echo` tool, each started fresh on 127.0.0.1:
-// direct stdio (the floor), the SDK's own HTTP server (the HTTP floor), our gateway, and the
-// peers supergateway (--stateful) and mcp-proxy. Every one is spoken to by the same SDK 1.x Client.
+// The six ways the benchmark reaches the same `echo` tool, each started fresh on 127.0.0.1:
+// direct stdio (the floor), the SDK's own HTTP server (the HTTP floor), our gateway with sign-in
+// on (the headline: bearer tokens from its own authorization server) and off, and the peers
+// supergateway (--stateful) and mcp-proxy. Every HTTP setup is spoken to by the SDK 1.x Client
+// and by the raw node:http client (raw-client.ts); direct stdio by the SDK Client only.
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { freePort, waitForPort, type BenchProcess, type GcReport, type ProcessSet, type StopReport } from './proc.ts';
+import { signInAll, type BenchPerson } from './sign-in.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH = path.join(ROOT, 'test/bench');
@@ -23,7 +27,7 @@ export function childCommand(kind: ChildKind): [string, ...string[]] {
     : [process.execPath, path.join(BENCH, 'tiny-server.mjs')];
 }
 
-export type SetupId = 'stdio' | 'sdk-http' | 'gateway' | 'supergateway' | 'mcp-proxy';
+export type SetupId = 'stdio' | 'sdk-http' | 'gateway' | 'gateway-open' | 'supergateway' | 'mcp-proxy';
 
 /** One client session. */
 export interface Conn {
@@ -40,10 +44,17 @@ export interface Instance {
   pid?: number;
   /** Its MCP endpoint, for raw HTTP; undefined for direct stdio. */
   url?: string;
-  /** A new client session, as `user` where the setup tells users apart (our gateway). */
+  /**
+   * Headers that make a request come from `user`: a bearer token (sign-in on; only for the
+   * people named at start), `x-bench-user` (our gateway with sign-in off), nothing (the others).
+   */
+  headers(user: string): Record<string, string>;
+  /** A new SDK client session as `user`. */
   connect(user?: string): Promise<Conn>;
   /** Full garbage collection in the server-side process; its heap figures. */
   gc?(): Promise<GcReport | undefined>;
+  /** The last lines the server-side process wrote to stderr (our gateway: its log). */
+  stderr?(): string;
   /** Ends it and everything it spawned; graceMs before SIGKILL. */
   stop(graceMs?: number): Promise<StopReport>;
 }
@@ -52,6 +63,11 @@ export interface StartOptions {
   child: ChildKind;
   /** Run under `--cpu-prof` writing to this directory (our gateway only). */
   profileDir?: string;
+  /**
+   * The people the run speaks as. With sign-in on each gets a local account and signs in
+   * through the authorization server (authorization code + PKCE) before start resolves.
+   */
+  people?: string[];
 }
 
 export interface Setup {
@@ -63,8 +79,11 @@ export interface Setup {
 const CLIENT_INFO = { name: 'mcp-publish-bench', version: '1.0.0' };
 const READY_MS = 30_000;
 
-async function httpConnect(url: string, user?: string): Promise<Conn> {
-  const headers: Record<string, string> = user ? { 'x-bench-user': user } : {};
+/** The domain of the benchmark's people; test/bench/gateway-process.ts allows it. */
+const BENCH_DOMAIN = 'bench.example';
+export const emailOf = (user: string): string => `${user}@${BENCH_DOMAIN}`;
+
+async function httpConnect(url: string, headers: Record<string, string>): Promise<Conn> {
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   await client.connect(transport);
@@ -77,15 +96,20 @@ async function httpConnect(url: string, user?: string): Promise<Conn> {
   };
 }
 
-async function readUrl(proc: BenchProcess, key = 'url'): Promise<string> {
+async function readReady(proc: BenchProcess, key = 'url'): Promise<Record<string, string>> {
   const line = await proc.nextLine(READY_MS);
-  const url = (JSON.parse(line) as Record<string, string>)[key];
-  if (!url) throw new Error(`${proc.label} printed no ${key}: ${line}`);
-  return url;
+  const ready = JSON.parse(line) as Record<string, string>;
+  if (!ready[key]) throw new Error(`${proc.label} printed no ${key}: ${line}`);
+  return ready;
 }
 
-function httpInstance(proc: BenchProcess, url: string): Instance {
-  return { pid: proc.pid, url, connect: (user) => httpConnect(url, user), gc: () => proc.gc(), stop: (graceMs) => proc.stop(graceMs) };
+function httpInstance(proc: BenchProcess, url: string, headers: (user: string) => Record<string, string> = () => ({})): Instance {
+  return { pid: proc.pid, url, headers, connect: (user = 'bench') => httpConnect(url, headers(user)), gc: () => proc.gc(), stderr: () => proc.stderrTail(16 * 1024), stop: (graceMs) => proc.stop(graceMs) };
+}
+
+function gatewayArgs(profileDir: string | undefined, signIn: boolean): string[] {
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  return [...prof, '--import', GC_HOOK, '--import', 'tsx', path.join(BENCH, 'gateway-process.ts'), ...(signIn ? ['--sign-in'] : [])];
 }
 
 export const SETUPS: Setup[] = [
@@ -95,6 +119,7 @@ export const SETUPS: Setup[] = [
     async start(procs, { child }) {
       const [command, ...args] = childCommand(child);
       return {
+        headers: () => ({}),
         async connect() {
           const transport = new StdioClientTransport({ command, args, stderr: 'ignore' });
           const client = new Client(CLIENT_INFO, { capabilities: {} });
@@ -118,16 +143,39 @@ export const SETUPS: Setup[] = [
     label: 'SDK HTTP server',
     async start(procs) {
       const proc = procs.spawn('sdk-http-server', process.execPath, ['--import', GC_HOOK, '--import', 'tsx', path.join(BENCH, 'sdk-http-server.ts')], { cwd: ROOT });
-      return httpInstance(proc, await readUrl(proc));
+      return httpInstance(proc, (await readReady(proc)).url!);
     },
   },
   {
     id: 'gateway',
-    label: 'mcp-publish gateway',
+    label: 'gateway, sign-in on',
+    async start(procs, { child, profileDir, people = [] }) {
+      const password = randomBytes(12).toString('base64url');
+      const persons: BenchPerson[] = people.map((u) => ({ email: emailOf(u), password: `${password}-${emailOf(u)}` }));
+      const proc = procs.spawn('gateway', process.execPath, gatewayArgs(profileDir, true), {
+        cwd: ROOT, env: { ...process.env, BENCH_PEOPLE: JSON.stringify(persons.map((p) => p.email)), BENCH_PASSWORD: password },
+      });
+      try {
+        const url = (await readReady(proc, child))[child]!;
+        // Before any timing: every person signs in once, through the real flow.
+        const tokens = await signInAll(url, persons);
+        return httpInstance(proc, url, (user) => {
+          const token = tokens.get(emailOf(user));
+          if (!token) throw new Error(`"${user}" was not signed in at start (StartOptions.people)`);
+          return { authorization: `Bearer ${token}` };
+        });
+      } catch (e) {
+        await proc.stop();
+        throw e;
+      }
+    },
+  },
+  {
+    id: 'gateway-open',
+    label: 'gateway, sign-in off',
     async start(procs, { child, profileDir }) {
-      const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-      const proc = procs.spawn('gateway', process.execPath, [...prof, '--import', GC_HOOK, '--import', 'tsx', path.join(BENCH, 'gateway-process.ts')], { cwd: ROOT });
-      return httpInstance(proc, await readUrl(proc, child));
+      const proc = procs.spawn('gateway-open', process.execPath, gatewayArgs(profileDir, false), { cwd: ROOT });
+      return httpInstance(proc, (await readReady(proc, child))[child]!, (user) => ({ 'x-bench-user': user }));
     },
   },
   {
