@@ -7,9 +7,9 @@ import { createRequire } from 'node:module';
 import type { Logger } from './logging/logger.ts';
 import type { Config, ServerConfig } from './config/schema.ts';
 import { parseConfig, saveConfig } from './config/load.ts';
-import { randomBytes } from 'node:crypto';
 import type { TunnelProvider, TunnelStatus } from './tunnel/tunnel-provider.ts';
-import { PublishSequence } from './tunnel/publish-sequence.ts';
+import type { TunnelDeps } from './tunnel/create.ts';
+import { PublicUrl } from './tunnel/public-url.ts';
 import { UpstreamPool } from './upstream/child-pool.ts';
 import { ChildRegistry } from './upstream/child-registry.ts';
 import { SessionRouter } from './sessions/session-router.ts';
@@ -51,24 +51,12 @@ export interface PublisherOptions {
   createTunnel?: (publish: Config['publish'], deps: TunnelDeps) => TunnelProvider;
 }
 
-/** What a tunnel gets from the publisher. */
-export interface TunnelDeps {
-  logger: Logger;
-  secrets: SecretStore;
-  /** A stable id of this installation (the localtunnel subdomain is derived from it). */
-  installId: string;
-  /** The path the self-check fetches through the public URL. */
-  checkPath: () => string;
-}
-
 export interface PublisherEvents {
   activity: [ActivityRecord];
   status: [PublisherStatus];
   /** Someone signed in and waits for the owner's approval. */
   approval: [UserRecord];
 }
-
-const LAST_PUBLIC_URL = { collection: 'publish', id: 'last-public-url' } as const;
 
 export interface PublisherStatus {
   state: 'stopped' | 'running';
@@ -107,12 +95,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private state?: StateStore;
   /** The secret store every part uses (one instance: keys, IdP secrets, tunnel tokens, users' secrets). */
   readonly secrets: SecretStore;
-  private tunnel?: TunnelProvider;
-  private tunnelStatus: TunnelStatus = { state: 'offline', reason: 'not published' };
-  private tunnelUrl?: string;
-  private issuerChanged?: { from: string; to: string };
-  /** Publish, unpublish and stop's tunnel close run one at a time, in the order asked. */
-  private readonly publishing = new PublishSequence();
+  /** The public URL: the tunnel, its status, and whether the URL changed since clients signed in. */
+  private readonly publicUrl: PublicUrl;
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -143,6 +127,20 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       replay: { bytes: g.replayBufferBytes, windowMs: g.resumeWindowSeconds * 1000 },
     });
     this.budget = new RequestBudget(() => this.config.gateway.limits);
+    this.publicUrl = new PublicUrl({
+      logger: this.logger.child({ component: 'tunnel' }),
+      secrets: this.secrets,
+      settings: () => this.config.publish,
+      state: async () => this.state ?? (this.state = this.options.state ?? await openStateStore({})),
+      createTunnel: options.createTunnel,
+      localPort: () => (this.server && this.url ? Number(new URL(this.url).port) : undefined),
+      checkPath: () => {
+        const first = this.serverNames()[0];
+        return this.signIn && first ? `/.well-known/oauth-protected-resource/servers/${encodeURIComponent(first)}/mcp` : '/healthz';
+      },
+      onurl: () => this.signIn?.setIssuer(this.publicOrigins()[0] ?? this.url!),
+      onstatus: () => this.emit('status', this.status()),
+    });
   }
 
   private enabledServers(): Record<string, ServerConfig> {
@@ -151,7 +149,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Public origins: the tunnel's URL while it is online, else the configured public URL. */
   publicOrigins(): string[] {
-    const u = this.tunnelUrl ?? this.config.gateway.publicUrl ?? (this.config.publish.tunnel === 'none' ? this.config.publish.publicUrl : null);
+    const u = this.publicUrl.url ?? this.config.gateway.publicUrl ?? (this.config.publish.tunnel === 'none' ? this.config.publish.publicUrl : null);
     return u ? [new URL(u).origin] : [];
   }
 
@@ -232,8 +230,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   status(): PublisherStatus {
     return {
-      state: this.server ? 'running' : 'stopped', gatewayUrl: this.url, published: Boolean(this.tunnel),
-      tunnel: this.tunnelStatus, publicUrl: this.publicOrigins()[0], issuer: this.issuer, issuerChanged: this.issuerChanged,
+      state: this.server ? 'running' : 'stopped', gatewayUrl: this.url, published: this.publicUrl.published,
+      tunnel: this.publicUrl.status, publicUrl: this.publicOrigins()[0], issuer: this.issuer, issuerChanged: this.publicUrl.issuerChanged,
     };
   }
 
@@ -241,90 +239,15 @@ export class Publisher extends EventEmitter<PublisherEvents> {
    * Opens the public URL. Resolves once it is online (the tunnel then keeps itself up), or, when
    * an unpublish came first or stopped it while connecting, not published.
    */
-  publish(): Promise<PublisherStatus> {
-    return this.publishing.publish(() => this.openTunnel(), () => this.status());
-  }
-
-  private async openTunnel(): Promise<PublisherStatus> {
-    if (!this.url || !this.server) throw new Error('the gateway is not running');
-    if (this.tunnel) return this.status();
-    const factory = this.options.createTunnel ?? (await import('./tunnel/create.ts')).createTunnel;
-    const tunnel = factory(this.config.publish, {
-      logger: this.logger.child({ component: 'tunnel' }),
-      secrets: this.secrets,
-      installId: await this.installId(),
-      checkPath: () => {
-        const first = this.serverNames()[0];
-        return this.signIn && first ? `/.well-known/oauth-protected-resource/servers/${encodeURIComponent(first)}/mcp` : '/healthz';
-      },
-    });
-    this.tunnel = tunnel;
-    tunnel.onstatus = (status) => { this.onTunnelStatus(tunnel, status).catch((e: Error) => this.logger.warn({ err: e.message }, 'could not follow the tunnel status')); };
-    this.tunnelStatus = { state: 'connecting' };
-    this.emit('status', this.status());
-    let started: boolean;
-    try {
-      started = await this.publishing.started(tunnel, tunnel.start(Number(new URL(this.url).port)));
-    } catch (e) {
-      if (this.tunnel === tunnel) this.tunnel = undefined;
-      await tunnel.stop().catch(() => {});
-      this.tunnelStatus = { state: 'offline', reason: (e as Error).message };
-      this.emit('status', this.status());
-      throw e;
-    }
-    if (!started) { // an unpublish stopped it; the unpublish queued next reports
-      if (this.tunnel === tunnel) this.tunnel = undefined;
-      await tunnel.stop().catch(() => {});
-    }
+  async publish(): Promise<PublisherStatus> {
+    await this.publicUrl.open();
     return this.status();
   }
 
   /** Closes the public URL (at once if it is still connecting); the gateway goes on serving this computer. */
-  unpublish(): Promise<PublisherStatus> {
-    return this.publishing.unpublish(() => this.closeTunnel());
-  }
-
-  private async closeTunnel(): Promise<PublisherStatus> {
-    const tunnel = this.tunnel;
-    this.tunnel = undefined;
-    this.tunnelUrl = undefined;
-    if (tunnel) await tunnel.stop();
-    this.tunnelStatus = { state: 'offline', reason: 'not published' };
-    this.signIn?.setIssuer(this.publicOrigins()[0] ?? this.url!);
-    this.emit('status', this.status());
+  async unpublish(): Promise<PublisherStatus> {
+    await this.publicUrl.close();
     return this.status();
-  }
-
-  private async onTunnelStatus(tunnel: TunnelProvider, status: TunnelStatus): Promise<void> {
-    if (this.tunnel !== tunnel) return;
-    this.tunnelStatus = status;
-    if (status.state === 'online' && status.url !== this.tunnelUrl) {
-      const url = status.url.replace(/\/+$/, '');
-      this.tunnelUrl = url;
-      const last = this.state ? await this.state.get<string>(LAST_PUBLIC_URL.collection, LAST_PUBLIC_URL.id) : undefined;
-      if (last && last !== url) {
-        // The public URL is the OAuth issuer: every client registered against the old one.
-        this.issuerChanged = { from: last, to: url };
-        this.logger.warn({ from: last, to: url }, 'the public URL changed: clients must be added again with the new URL');
-      }
-      // The write waits for the disk: the tunnel may have been closed meanwhile (unpublish, quit).
-      await this.state?.put(LAST_PUBLIC_URL.collection, LAST_PUBLIC_URL.id, url)
-        .catch((e: Error) => this.logger.warn({ err: e.message }, 'could not remember the public URL'));
-      if (this.tunnel !== tunnel || this.tunnelUrl !== url) return;
-      this.signIn?.setIssuer(url);
-    }
-    this.emit('status', this.status());
-  }
-
-  /** A random id of this installation, kept in the state store. */
-  private async installId(): Promise<string> {
-    const state = this.state ?? (this.state = this.options.state ?? await openStateStore({}));
-    let id = await state.get<string>('publish', 'install-id');
-    if (!id) {
-      id = randomBytes(16).toString('hex');
-      await state.put('publish', 'install-id', id);
-    }
-    return id;
   }
 
   /**
@@ -360,12 +283,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
-    // In turn with publish: a publish still queued opens nothing, one connecting is stopped.
-    await this.publishing.unpublish(async () => {
-      const tunnel = this.tunnel;
-      this.tunnel = undefined;
-      if (tunnel) await tunnel.stop().catch((e: Error) => this.logger.warn({ err: e.message }, 'closing the tunnel failed'));
-    });
+    await this.publicUrl.stop();
     this.sessions.closeAll();
     const server = this.server;
     this.server = undefined;
