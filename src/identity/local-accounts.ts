@@ -10,6 +10,8 @@ import { normalizeEmail, type LoginProfile } from './profile.ts';
 export { DEFAULT_SCRYPT, hashPassword, verifyPassword, type ScryptParams };
 
 export const ACCOUNTS_COLLECTION = 'local-accounts';
+/** The cost for a password we generate (the owner's first one): N=2^14 (16 MiB), enough for 144 random bits. */
+export const GENERATED_SCRYPT: ScryptParams = { N: 2 ** 14, r: 8, p: 1 };
 export const INVITES_COLLECTION = 'local-invites';
 
 /** Shortest password accepted; longest, so hashing stays bounded. */
@@ -73,16 +75,16 @@ export class LocalAccounts {
   readonly #state: StateStore;
   readonly #params: ScryptParams;
   readonly #now: () => number;
-  #dummyHash: Promise<string>;
+  #dummyHash?: Promise<string>;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(state: StateStore, options: LocalAccountsOptions = {}) {
     this.#state = state;
     this.#params = options.scrypt ?? DEFAULT_SCRYPT;
     this.#now = options.now ?? Date.now;
-    // Ready before the first sign-in, so an unknown email costs what a known one does.
-    this.#dummyHash = hashPassword(randomBytes(16).toString('base64url'), this.#params);
-    this.#dummyHash.catch(() => undefined);
+    // Made a little after start (not on the start's critical path: it costs 128 MiB and a fraction
+    // of a second), or at the first sign-in if that comes sooner.
+    setTimeout(() => void this.#dummy().catch(() => undefined), 3000).unref();
   }
 
   /** Creates an account without a password (send an invite, or call `setPassword`). */
@@ -121,9 +123,9 @@ export class LocalAccounts {
   }
 
   /** Sets (or replaces) a password. Rejects with `unknown_account` or `weak_password`. */
-  async setPassword(email: string, password: string): Promise<void> {
+  async setPassword(email: string, password: string, params: ScryptParams = this.#params): Promise<void> {
     checkPassword(password);
-    const hash = await hashPassword(password, this.#params);
+    const hash = await hashPassword(password, params);
     await this.#serial(async () => {
       const account = await this.#find(email);
       if (!account) throw new LocalAccountError('unknown_account', `no account for ${email}`);
@@ -248,7 +250,9 @@ export class LocalAccounts {
     }
     if (account.passwordHash) return { account: view(account) };
     const password = randomBytes(18).toString('base64url');
-    await this.setPassword(account.email, password);
+    // A generated 144-bit password needs no slow hash (that protects passwords people choose):
+    // a cheap one keeps the first start quick. It is redone at today's cost at the first sign-in.
+    await this.setPassword(account.email, password, this.#params.N > GENERATED_SCRYPT.N ? GENERATED_SCRYPT : this.#params);
     return { account: view((await this.#find(account.email))!), password };
   }
 
@@ -265,7 +269,7 @@ export class LocalAccounts {
 
   /** A hash of a random password with today's cost, checked against when there is no account. */
   #dummy(): Promise<string> {
-    return this.#dummyHash;
+    return (this.#dummyHash ??= hashPassword(randomBytes(16).toString('base64url'), this.#params));
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -93,3 +93,15 @@ test('server-memory keeps a knowledge graph across calls', async () => {
   const graph = await client.callTool({ name: 'read_graph', arguments: {} });
   assert.match(text(graph), /likes MCP/);
 });
+
+test('a server that asks for roots as it starts (no call in flight) still gets one process per person with isolation auto', async (t) => {
+  const gw = await startGateway({ everything: npmServer('@modelcontextprotocol/server-everything', ['stdio']) });
+  t.after(() => gw.close());
+  const a = await gw.connect('everything', { user: 'roots-at-start' });
+  await a.callTool({ name: 'echo', arguments: { message: 'one' } });
+  await new Promise((r) => setTimeout(r, 300)); // server-everything asks roots/list after initialized
+  const b = await gw.connect('everything', { user: 'roots-at-start' });
+  await b.callTool({ name: 'echo', arguments: { message: 'two' } });
+  const mine = gw.publisher.pool.list().filter((u) => u.server === 'everything' && u.user === 'roots-at-start');
+  assert.equal(mine.length, 1, `one process for both sessions (${mine.length})`);
+});
