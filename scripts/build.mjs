@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles the core for `npm start` and the `mcp-publish` command: src/cli.ts → dist/ (ESM, one
 // bundle plus a chunk per lazily imported part, source maps beside them). npm packages stay
-// external (they ship in node_modules; some are native). Run by `prepare` after npm install, and
+// external (they ship in node_modules; some are native), except the pure-JS ones every start
+// needs, made of many small files (zod, jose): bundled, they load as one. Run by `prepare` after npm install, and
 // by `npm test` before the suites, so a start never compiles anything (issue: ready in half a second).
 //
 // `import.meta.url` keeps meaning "this source file" (as under tsx): each module's is rewritten to
@@ -12,6 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Bundled into dist/ instead of loaded from node_modules file by file. */
+const BUNDLED = ['zod', 'jose'];
 
 /** esbuild plugin: `import.meta.url` of each app source file → its own URL under the app root. */
 export function sourceImportMetaUrl(root) {
@@ -37,6 +40,9 @@ export async function buildCore({ root = ROOT, outdir = path.join(root, 'dist'),
     throw new Error('esbuild is not installed (devDependencies omitted): the core cannot be built');
   }
   await fs.rm(outdir, { recursive: true, force: true });
+  const pkg = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8'));
+  const external = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.devDependencies })
+    .filter((name) => !BUNDLED.includes(name)).flatMap((name) => [name, `${name}/*`]);
   await esbuild.build({
     absWorkingDir: root,
     entryPoints: { cli: path.join(root, 'src', 'cli.ts') },
@@ -46,7 +52,7 @@ export async function buildCore({ root = ROOT, outdir = path.join(root, 'dist'),
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external,
     sourcemap: 'linked',
     legalComments: 'none',
     outExtension: { '.js': '.mjs' },

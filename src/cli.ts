@@ -11,7 +11,7 @@ import { runUsers } from './admin/users-command.ts';
 import { describeStatus, runPublish } from './admin/publish-command.ts';
 import type { StatusView } from './admin/api.ts';
 import { AdminServer } from './admin/admin-server.ts';
-import { openSecretStore } from './secrets/select.ts';
+import { PendingSecretStore, openSecretStore } from './secrets/select.ts';
 import { openStateStore } from './state/state-store.ts';
 import { writeFileAtomic } from './config/atomic-file.ts';
 import { acquireInstanceLock } from './config/instance-lock.ts';
@@ -109,7 +109,8 @@ async function serveHoldingFolder(values: { config?: string; port?: string; publ
   const { config, embedded } = await configOrDefault(file);
   if (values.port !== undefined) config.gateway.port = Number(values.port);
   const logger = createLogger();
-  const secrets = await openSecretStore({ paths, logger });
+  // The keychain is probed while the gateway starts: nothing it answers first needs a secret.
+  const secrets = new PendingSecretStore(openSecretStore({ paths, logger }));
   const state = await openStateStore({ file: paths.state, logger: logger.child({ component: 'state' }) });
   // configFile: the owner's edits in the settings window are saved there.
   const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren, configFile: file });
@@ -163,6 +164,17 @@ async function serveHoldingFolder(values: { config?: string; port?: string; publ
     }
   } else {
     io.stdout('Publish them on a public URL with "mcp-publish publish" (or start with --publish).');
+  }
+  try {
+    await secrets.opened;
+  } catch (e) {
+    // A keychain forced by MCP_PUBLISH_SECRETS that does not work: stop, as before the gateway started.
+    io.stderr(`mcp-publish serve: ${(e as Error).message}`);
+    await admin.stop();
+    await fs.rm(paths.admin, { force: true });
+    await publisher.stop();
+    await state.close();
+    return 1;
   }
   io.stdout('Press Ctrl+C to stop.');
   await new Promise<void>((resolve) => {

@@ -16,7 +16,7 @@ import { SessionRouter } from './sessions/session-router.ts';
 import { RequestBudget } from './sessions/limits.ts';
 import type { ActivityRecord } from './sessions/session.ts';
 import { RequestGuard } from './gateway/request-guard.ts';
-import { createMcpHandler, localIdentity, type Identify } from './gateway/mcp-endpoint.ts';
+import { createMcpHandler, type Identify } from './gateway/mcp-endpoint.ts';
 import { closeServer, createGatewayServer, listen } from './gateway/app.ts';
 import { isStdioServer } from './config/schema.ts';
 import type { StateStore } from './state/state-store.ts';
@@ -167,13 +167,19 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       throw new Error(`gateway.host is "${host}", but sign-in is replaced by a fixed identity: it listens on 127.0.0.1 only`);
     }
     this.registry.reapOrphans();
+    let opened!: () => void;
+    const signInOpened = new Promise<void>((resolve) => { opened = resolve; });
     const guard = new RequestGuard({ publicOrigins: () => this.publicOrigins(), allowedOrigins: () => this.config.gateway.allowedOrigins });
     const mcp = createMcpHandler({
       hasServer: (name) => this.config.mcpServers[name]?.enabled === true,
       pool: this.pool,
       sessions: this.sessions,
       guard,
-      identify: this.options.identify ?? ((req, res, server) => this.signIn ? this.signIn.bearer.identify(req, res, server) : localIdentity(req, res, server)),
+      // Sign-in on: a request waits until it is open (it is let in as nobody before that).
+      identify: this.options.identify ?? (async (req, res, server) => {
+        if (!this.signIn) await signInOpened;
+        return this.signIn!.bearer.identify(req, res, server);
+      }),
       localTools: (server, user) => this.signIn?.localTools(server, user) ?? [],
       maxBodyBytes: this.config.gateway.maxBodyBytes,
       budget: this.budget,
@@ -192,13 +198,19 @@ export class Publisher extends EventEmitter<PublisherEvents> {
           return;
         }
         if (this.signIn) return this.signIn.handle(req, res);
+        if (!this.options.identify) return void signInOpened.then(() => this.signIn!.handle(req, res));
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
       },
     });
     const address = await listen(this.server, port, host);
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${shownHost}:${address.port}`;
-    if (!this.options.identify) await this.startSignIn(this.publicOrigins()[0] ?? this.url);
+    if (!this.options.identify) {
+      await this.startSignIn(this.publicOrigins()[0] ?? this.url);
+      opened();
+      // The authorization server (big to load) comes just after the start, off its critical path.
+      setTimeout(() => void this.signIn?.prepare().catch(() => {}), 100).unref();
+    }
     this.logger.info({ url: this.url }, 'gateway listening');
     this.emit('status', this.status());
     return this.url;

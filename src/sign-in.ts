@@ -47,8 +47,8 @@ export interface SignIn {
   readonly issuer: string;
   /** The authorization server of the current issuer, once loaded (see `ready`). */
   readonly auth: AuthorizationServer | undefined;
-  /** Resolves once the authorization server can answer (rejects if it cannot start). */
-  readonly ready: Promise<void>;
+  /** Starts loading the authorization server (at most once); resolves once it can answer (rejects if it cannot start). */
+  prepare(): Promise<void>;
   /** Answers a sign-in page or OAuth request, waiting for the authorization server if need be. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   users: UserDirectory;
@@ -73,13 +73,14 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   const logger = o.logger.child({ component: 'auth' });
   const access = () => o.config().access;
   const users = await UserDirectory.open(o.state, { logger, revoke: (user) => revoke(new Set([user.id])) });
-  // Keys: the public ones from the state (at once), the private ones from the secret store (in the background).
-  const keysLoaded = loadAuthKeys(o.secrets).then(async (keys) => {
+  // Keys: the public ones from the state (at once), the private ones from the secret store (later).
+  let keysLoading: Promise<AuthKeys> | undefined;
+  const keysLoaded = () => keysLoading ??= loadAuthKeys(o.secrets).then(async (keys) => {
     const jwks = publicJwks(keys);
     if (JSON.stringify(await o.state.get(PUBLIC_KEYS.collection, PUBLIC_KEYS.id)) !== JSON.stringify(jwks)) await o.state.put(PUBLIC_KEYS.collection, PUBLIC_KEYS.id, jwks);
     return keys;
   });
-  const knownJwks = await o.state.get<ReturnType<typeof publicJwks>>(PUBLIC_KEYS.collection, PUBLIC_KEYS.id) ?? publicJwks(await keysLoaded);
+  const knownJwks = await o.state.get<ReturnType<typeof publicJwks>>(PUBLIC_KEYS.collection, PUBLIC_KEYS.id) ?? publicJwks(await keysLoaded());
   const bearer = new BearerCheck({
     issuer: o.issuer, jwks: knownJwks,
     userActive: (id) => users.isActive(id),
@@ -123,22 +124,25 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
   let issuer = o.issuer;
   let auth: AuthorizationServer | undefined;
   let closed = false;
-  const ready = (async () => {
-    const [k, l, m] = await Promise.all([keysLoaded, createLoginProviders(access(), { secrets: o.secrets, logger }), import('./auth/authorization-server.ts')]);
+  let ready: Promise<void> | undefined;
+  const prepare = () => ready ??= (async () => {
+    const [k, l, m] = await Promise.all([keysLoaded(), createLoginProviders(access(), { secrets: o.secrets, logger }), import('./auth/authorization-server.ts')]);
     keys = k;
     logins = l;
     AuthServer = m.AuthorizationServer;
     bearer.setKeys(publicJwks(keys));
     if (!closed) auth = build(issuer);
-  })();
-  ready.catch((e: Error) => logger.error({ err: e.message }, 'the authorization server could not start: sign-in pages answer with an error'));
+  })().catch((e: Error) => {
+    logger.error({ err: e.message }, 'the authorization server could not start: sign-in pages answer with an error');
+    throw e;
+  });
   const signIn: SignIn = {
-    bearer, ready,
+    bearer, prepare,
     get issuer() { return issuer; },
     get auth() { return auth; },
     handle(req, res) {
       if (auth) return auth.app(req as never, res as never);
-      ready.then(
+      prepare().then(
         () => (auth ? auth.app(req as never, res as never) : res.writeHead(503).end()),
         () => { res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('Sign-in is not available right now: the authorization server could not start. The owner can see why in the gateway\'s log.'); },
       );

@@ -3,10 +3,8 @@
 import type { AccessConfig } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import { GithubLogin } from './github-login.ts';
 import { LoginError } from './login-error.ts';
 import type { LoginProvider } from './login-provider.ts';
-import { OidcLogin } from './oidc-login.ts';
 
 export interface LoginSetupDeps {
   secrets: SecretStore;
@@ -21,7 +19,9 @@ export interface LoginSetupDeps {
 export async function createLoginProviders(access: AccessConfig, deps: LoginSetupDeps): Promise<LoginProvider[]> {
   const providers: LoginProvider[] = [];
   const { oidc, github } = access.login;
+  // Loaded only when configured (openid-client is not small).
   if (oidc) {
+    const { OidcLogin } = await import('./oidc-login.ts');
     const clientSecret = oidc.clientSecret ? await secret(deps.secrets, 'oidc', oidc.clientSecret.keychain) : undefined;
     providers.push(new OidcLogin({
       issuer: oidc.issuer, clientId: oidc.clientId, identityClaim: oidc.identityClaim, groupsClaim: oidc.groupsClaim,
@@ -32,6 +32,7 @@ export async function createLoginProviders(access: AccessConfig, deps: LoginSetu
     }));
   }
   if (github) {
+    const { GithubLogin } = await import('./github-login.ts');
     providers.push(new GithubLogin({
       clientId: github.clientId, clientSecret: await secret(deps.secrets, 'github', github.clientSecret.keychain),
       baseUrl: github.baseUrl, apiUrl: github.apiUrl,

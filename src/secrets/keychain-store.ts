@@ -1,7 +1,10 @@
 // The OS-keychain SecretStore (macOS Keychain, Windows Credential Manager, Secret Service on Linux)
 // through @napi-rs/keyring. An `__index__` entry lists the keys, since enumeration is not reliable.
 import { randomBytes } from 'node:crypto';
-import { AsyncEntry, findCredentialsAsync, type EntryOptions } from '@napi-rs/keyring';
+import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
+
+/** The native keychain binding, loaded on first use (not at all when secrets go to the encrypted file). */
+const keyring = () => import('@napi-rs/keyring');
 import { assertSecretKey, assertSecretValue, filterKeys, SecretStoreError, type SecretStore } from './secret-store.ts';
 
 export interface KeychainStoreOptions {
@@ -52,7 +55,7 @@ export class KeychainSecretStore implements SecretStore {
     let written = false;
     try {
       // The constructor itself throws when no backend can be reached, so it is inside the try.
-      entry = await call('open the keychain', timeoutMs, async () => new AsyncEntry(service, account, ENTRY_OPTIONS));
+      entry = await call('open the keychain', timeoutMs, async () => new (await keyring()).AsyncEntry(service, account, ENTRY_OPTIONS));
       await call('write a probe entry', timeoutMs, (signal) => entry!.setPassword(expected, signal));
       written = true;
       const got = await call('read the probe entry back', timeoutMs, (signal) => entry!.getPassword(signal));
@@ -78,7 +81,7 @@ export class KeychainSecretStore implements SecretStore {
 
   async get(key: string): Promise<string | undefined> {
     assertSecretKey(key);
-    const value = await this.#call(`read "${key}"`, (signal) => this.#entry(key).getPassword(signal));
+    const value = await this.#call(`read "${key}"`, async (signal) => (await this.#entry(key)).getPassword(signal));
     return value ?? undefined;
   }
 
@@ -88,7 +91,7 @@ export class KeychainSecretStore implements SecretStore {
     await this.#exclusive(async () => {
       // Value first, then index: a crash in between leaves an unlisted key that the next `set`
       // lists, never a listed key without a value.
-      await this.#call(`write "${key}"`, (signal) => this.#entry(key).setPassword(value, signal));
+      await this.#call(`write "${key}"`, async (signal) => (await this.#entry(key)).setPassword(value, signal));
       const keys = await this.#readIndex();
       if (!keys.includes(key)) await this.#writeIndex([...keys, key]);
     });
@@ -97,7 +100,7 @@ export class KeychainSecretStore implements SecretStore {
   async delete(key: string): Promise<boolean> {
     assertSecretKey(key);
     return this.#exclusive(async () => {
-      const existed = await this.#call(`delete "${key}"`, (signal) => this.#entry(key).deletePassword(signal));
+      const existed = await this.#call(`delete "${key}"`, async (signal) => (await this.#entry(key)).deletePassword(signal));
       const keys = await this.#readIndex();
       if (keys.includes(key)) await this.#writeIndex(keys.filter((k) => k !== key));
       return existed;
@@ -108,8 +111,8 @@ export class KeychainSecretStore implements SecretStore {
     return filterKeys(await this.#readIndex(), prefix);
   }
 
-  #entry(account: string): AsyncEntry {
-    return new AsyncEntry(this.service, account, ENTRY_OPTIONS);
+  async #entry(account: string): Promise<AsyncEntry> {
+    return new (await keyring()).AsyncEntry(this.service, account, ENTRY_OPTIONS);
   }
 
   #call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -124,7 +127,7 @@ export class KeychainSecretStore implements SecretStore {
 
   /** The indexed keys. A damaged index is rebuilt from enumeration where the platform has it. */
   async #readIndex(): Promise<string[]> {
-    const raw = await this.#call('read the key index', (signal) => this.#entry(INDEX_ACCOUNT).getPassword(signal));
+    const raw = await this.#call('read the key index', async (signal) => (await this.#entry(INDEX_ACCOUNT)).getPassword(signal));
     if (raw == null) return [];
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -133,7 +136,7 @@ export class KeychainSecretStore implements SecretStore {
       // fall through to the rebuild
     }
     try {
-      const found = await findCredentialsAsync(this.service, undefined, AbortSignal.timeout(this.#timeoutMs));
+      const found = await (await keyring()).findCredentialsAsync(this.service, undefined, AbortSignal.timeout(this.#timeoutMs));
       const keys = found.map((c) => c.account).filter((a) => !a.startsWith('__'));
       await this.#writeIndex(keys);
       return keys;
@@ -144,7 +147,7 @@ export class KeychainSecretStore implements SecretStore {
 
   async #writeIndex(keys: string[]): Promise<void> {
     const text = JSON.stringify([...new Set(keys)].sort());
-    await this.#call('write the key index', (signal) => this.#entry(INDEX_ACCOUNT).setPassword(text, signal));
+    await this.#call('write the key index', async (signal) => (await this.#entry(INDEX_ACCOUNT)).setPassword(text, signal));
   }
 }
 

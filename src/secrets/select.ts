@@ -91,3 +91,20 @@ function fileStore(options: OpenSecretStoreOptions, env: NodeJS.ProcessEnv, log:
     logger: log,
   });
 }
+
+/**
+ * A secret store whose backend is being chosen (the keychain probed) while the rest starts:
+ * calls wait for the choice. `opened` is the choice itself (reject: nothing could be used).
+ */
+export class PendingSecretStore implements SecretStore {
+  #store?: SecretStore;
+  constructor(readonly opened: Promise<SecretStore>) {
+    opened.then((s) => { this.#store = s; }, () => undefined);
+  }
+  /** The backend, once chosen (until then: the keychain, the one tried first). */
+  get kind(): SecretStoreKind { return this.#store?.kind ?? 'keychain'; }
+  async get(key: string): Promise<string | undefined> { return (await this.opened).get(key); }
+  async set(key: string, value: string): Promise<void> { return (await this.opened).set(key, value); }
+  async delete(key: string): Promise<boolean> { return (await this.opened).delete(key); }
+  async list(prefix?: string): Promise<string[]> { return (await this.opened).list(prefix); }
+}

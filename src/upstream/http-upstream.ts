@@ -1,6 +1,6 @@
 // A local Streamable HTTP MCP server as an upstream, spoken to with the MCP SDK's client
 // transport (one upstream session per gateway session). Client headers are never forwarded.
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logging/logger.ts';
 import type { JsonRpcMessage } from '../jsonrpc/messages.ts';
@@ -24,6 +24,9 @@ export class HttpUpstream implements Upstream {
   constructor(private readonly options: HttpUpstreamOptions) {}
 
   async start(): Promise<void> {
+    // Loaded on first use: the SDK's client takes a third of a second to load, and most configs have no HTTP upstream.
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    if (this.closing) throw new Error('stopped before it started');
     const transport = new StreamableHTTPClientTransport(new URL(this.options.url), {
       requestInit: { headers: this.options.headers },
     });

@@ -154,3 +154,39 @@ test("a removed user's next call is refused and their child is gone", async () =
   assert.ok(transport);
   await gw.publisher.signIn!.users.setStatus(ana.id, 'allowed', 'owner');
 });
+
+test('a request that arrives while sign-in is still opening waits for it, and without a token gets 401', async () => {
+  const { openStateStore } = await import('../../src/state/state-store.ts');
+  const inner = await openStateStore({});
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  // A state store slow to open the user directory: sign-in is not ready while the gateway listens.
+  const slow = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (prop === 'find' || prop === 'list') return async (...args: unknown[]) => { await gate; return (v as (...a: unknown[]) => unknown).apply(target, args); };
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const { parseConfig } = await import('../../src/config/load.ts');
+  const { Publisher } = await import('../../src/publisher.ts');
+  const { silentLogger } = await import('../../src/logging/logger.ts');
+  const publisher = new Publisher({ config: parseConfig({ mcpServers: { slow: fixture('slow-server') }, gateway: { port: 0 } }), logger: silentLogger(), state: slow });
+  const started = publisher.start();
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 200 && !url; i++) { await new Promise((r) => setTimeout(r, 10)); url = (publisher as unknown as { url?: string }).url; }
+    assert.ok(url, 'the gateway listens before sign-in is ready');
+    const early = fetch(`${url}/servers/slow/mcp`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    assert.equal((await early).status, 401, 'no token: refused, not let in as the local user');
+  } finally {
+    release();
+    await started.catch(() => {});
+    await publisher.stop();
+  }
+});
