@@ -184,7 +184,11 @@ async function startServing(paths: AppPaths, lock: InstanceLock, { config, embed
     }
     changed();
   });
-  publisher.on('approval', changed);
+  // Waiting, as the tray shows it: those the policy left to the owner (the approval event), and
+  // those already waiting at start. Someone stored as pending for the moment before the policy
+  // lets them in is never shown, however long the durable writes in between take.
+  const waiting = new Set((publisher.signIn?.users.list() ?? []).filter((u) => u.status === 'pending').map((u) => u.id));
+  publisher.on('approval', (user) => { waiting.add(user.id); changed(); });
   adminServer.health.onchange(changed);
   const unsubscribeUsers = publisher.signIn?.users.onChange(changed);
 
@@ -208,7 +212,7 @@ async function startServing(paths: AppPaths, lock: InstanceLock, { config, embed
 
   const core: Core = {
     publisher, admin, paths, ownerFirstRun,
-    state: () => coreState(publisher, Object.values(errors).filter((e): e is string => Boolean(e)), adminServer.health),
+    state: () => coreState(publisher, Object.values(errors).filter((e): e is string => Boolean(e)), adminServer.health, waiting),
     onchange(listener) {
       listeners.add(listener);
       return () => { listeners.delete(listener); };
@@ -256,11 +260,11 @@ async function startServing(paths: AppPaths, lock: InstanceLock, { config, embed
 }
 
 /** The tray's view of the core: the admin API's StatusView (one contract), plus who waits. */
-export function coreState(publisher: Publisher, errors: string[], health?: AdminServer['health']): CoreState {
+export function coreState(publisher: Publisher, errors: string[], health?: AdminServer['health'], waiting?: ReadonlySet<string>): CoreState {
   const s = statusView(publisher, health);
   const running = s.state === 'running';
   const pending = (publisher.signIn?.users.list() ?? [])
-    .filter((u) => u.status === 'pending' && !u.owner)
+    .filter((u) => u.status === 'pending' && !u.owner && (!waiting || waiting.has(u.id)))
     .map((u) => ({ id: u.id, ...(u.email ? { email: u.email } : {}), ...(u.name ? { name: u.name } : {}) }));
   return {
     gateway: running ? 'running' : 'stopped',

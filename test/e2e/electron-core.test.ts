@@ -88,6 +88,8 @@ test('the desktop core: starts like serve, publishes (remembered next launch), l
   // Someone signs in and waits; the tray lists them (after the burst of user changes settles).
   const users = core.publisher.signIn!.users;
   const ana = await users.upsertFromLogin({ provider: 'oidc', subject: 'sub-ana', email: 'ana@example.com', emailVerified: true, groups: [] });
+  // As the sign-in step does once the policy left her to the owner.
+  core.publisher.emit('approval', ana);
   const waiting = await seen.next('ana waits', (s) => s.pending.length === 1);
   assert.deepEqual(waiting.pending, [{ id: ana.id, email: 'ana@example.com' }]);
   await core.decide(ana.id, 'approve');
