@@ -43,8 +43,8 @@ export const StdioServer = z.object({
   /** Values asked of each user on first use (DESIGN §4 step 4). */
   userEnv: z.array(UserEnvField).default([]),
   /**
-   * auto (default): one child per user until the server is seen asking clients questions
-   * (sampling, elicitation, roots), then one per new session, so every question reaches the
+   * auto (default): one child per user until the server is seen asking clients questions during
+   * a call (sampling, elicitation), then one per new session, so every question reaches the
    * conversation that caused it; per-user: one child per user (a question the gateway cannot
    * place is refused); per-session: one per session; shared: one for everyone.
    */

@@ -83,7 +83,7 @@ export class Multiplexer {
   onidle?: () => void;
   /** Called when the upstream exits without being asked to. */
   oncrash?: (exit: UpstreamExit) => void;
-  /** Called for each request the server sends to a client (sampling, elicitation, roots) while a call is in flight. */
+  /** Called for each sampling or elicitation request the server sends while a call is in flight. */
   onserverrequest?: (method: string) => void;
 
   constructor(private readonly options: MultiplexerOptions) {
@@ -257,9 +257,10 @@ export class Multiplexer {
   /** A request from the server: ping is answered here; the others go where they are known to belong. */
   private serverRequest(message: JsonRpcRequest): void {
     if (message.method === 'ping') return this.runner.send({ jsonrpc: '2.0', id: message.id, result: {} });
-    // Only a question asked while a call is in flight can belong to a conversation (one asked as
-    // the server starts, like server-everything's roots/list, belongs to nobody).
-    if ([...this.clients.values()].some((a) => a.inflight > 0)) this.onserverrequest?.(message.method);
+    // A conversation's questions (sampling, elicitation) asked during a call make isolation "auto"
+    // exact from then on; roots/list is about a client's workspace, asked as servers start (as
+    // server-everything does, racing the first call), and is routed the same way without that.
+    if (message.method !== 'roots/list' && [...this.clients.values()].some((a) => a.inflight > 0)) this.onserverrequest?.(message.method);
     this.serverRequests.route(message, this.clients.values());
   }
 

@@ -135,7 +135,7 @@ export function ServerForm({ server, existing, onSaved, onCancel }: {
             hint={d.isolation === 'shared' ? 'Everyone shares one process: only for servers that keep nothing per person.'
               : d.isolation === 'per-session' ? 'A fresh process for each session: the strongest isolation, and exact routing for servers that use sampling or elicitation.'
                 : d.isolation === 'per-user' ? 'Each person gets their own process, shared by all their sessions. A question the server asks (sampling, elicitation) while several of their sessions are busy is refused rather than sent to the wrong one.'
-                  : 'Each person gets their own process with their own environment (the usual choice). Once the server is seen asking questions (sampling, elicitation, roots), each new session gets its own process, so every question reaches the conversation that caused it.'}>
+                  : 'Each person gets their own process with their own environment (the usual choice). Once the server is seen asking questions during a call (sampling, elicitation), each new session gets its own process, so every question reaches the conversation that caused it.'}>
             {(p) => (
               <select {...p} value={d.isolation} onChange={(e) => set('isolation', e.target.value as Isolation)}>
                 <option value="auto">Automatic</option>
