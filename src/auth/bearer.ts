@@ -1,7 +1,7 @@
 // Bearer verification for every MCP request (DESIGN §4 step 6): our ES256 JWT, issued by us, for
 // this one server (RFC 8707 audience), still backed by a live grant, of a user still allowed.
 // Failures get 401 with WWW-Authenticate pointing at the protected-resource metadata (RFC 9728).
-// A verified token is remembered (by its hash) with its grant until it expires or the grant, its
+// A verified token is remembered with its grant until it expires or the grant, its
 // person or its client is revoked, so each token's signature is checked once; revocation drops it
 // at once (forgetGrant, forgetUser). Needs only the public keys and the state store, not the
 // authorization server, so it is ready as soon as the gateway listens.
@@ -32,7 +32,7 @@ export const grantKey = (grantId: string) => createHash('sha256').update(grantId
 
 export class BearerCheck {
   private keys: ReturnType<typeof jose.createLocalJWKSet>;
-  /** Verified tokens by the hash of the token. */
+  /** Verified tokens, by the token itself (a Map hashes strings natively; the token is in memory anyway). */
   private readonly cache = new Map<string, Verified>();
   /** Token hashes by the key of their grant, to forget them when it is revoked. */
   private readonly byGrant = new Map<string, Set<string>>();
@@ -95,8 +95,7 @@ export class BearerCheck {
   private async check(req: IncomingMessage, res: ServerResponse, server: string): Promise<Identity | undefined> {
     const auth = req.headers.authorization;
     if (!auth || !/^Bearer\s+\S/i.test(auth)) return this.challenge(res, server, 401);
-    const token = auth.replace(/^Bearer\s+/i, '').trim();
-    const hash = createHash('sha256').update(token).digest('base64url');
+    const hash = auth.slice(7).trim(); // the token itself (the cache's key); `Bearer ` checked above
     const now = Math.floor(Date.now() / 1000);
     let v = this.cache.get(hash);
     if (v && v.exp <= now) {
@@ -106,7 +105,7 @@ export class BearerCheck {
     if (!v) {
       const generation = this.generation;
       try {
-        const { payload } = await jose.jwtVerify(token, this.keys, { issuer: this.issuerNow, typ: 'at+jwt', algorithms: ['ES256'] });
+        const { payload } = await jose.jwtVerify(hash, this.keys, { issuer: this.issuerNow, typ: 'at+jwt', algorithms: ['ES256'] });
         v = { sub: String(payload.sub), grantId: String(payload.grant_id ?? ''), exp: payload.exp ?? now, aud: [payload.aud ?? []].flat().map(String) };
       } catch (e) {
         return this.challenge(res, server, 401, 'invalid_token', (e as Error).message);

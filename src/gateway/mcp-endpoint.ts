@@ -132,7 +132,8 @@ async function post(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResp
   } catch {
     throw new GatewayError(400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON');
   }
-  if (nestedDeeperThan(parsed)) {
+  // Nesting deeper than MAX_NESTING takes at least twice that many characters: small bodies cannot.
+  if (text.length > 2 * MAX_NESTING && nestedDeeperThan(parsed)) {
     throw new GatewayError(400, ErrorCode.InvalidRequest, `Invalid Request: the message is nested deeper than ${MAX_NESTING} levels`, { id: idOf(parsed) });
   }
   if (Array.isArray(parsed)) {
