@@ -158,8 +158,6 @@ export class UpstreamPool {
   private createUpstream(server: string, config: ServerConfig, user: string, logger: Logger): Upstream {
     if (!isStdioServer(config)) return new HttpUpstream({ url: config.url, headers: config.headers, logger });
     const base = childEnvironment(this.options.env ?? process.env, config.env);
-    // Inside Electron, process.execPath is the app itself: make it behave as plain Node.
-    if (config.command === process.execPath && process.versions.electron) base.ELECTRON_RUN_AS_NODE = '1';
     const userEnv = this.options.userEnv;
     const personal = userEnv && config.isolation !== 'shared' && config.userEnv.length > 0;
     return new StdioChild({

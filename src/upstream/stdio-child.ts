@@ -68,6 +68,9 @@ export class StdioChild implements Upstream {
     if (this.closing) throw new Error('stopped before it started');
     const resolved = resolveCommand(options.command, env, options.cwd);
     if (!resolved) throw new Error(`command not found: "${options.command}" (searched PATH)`);
+    // Inside the desktop app, process.execPath is the app itself, which cannot run as Node (its
+    // RunAsNode fuse is off): it would open a second app instead of the server.
+    if (process.versions.electron && resolved === process.execPath) throw new Error(`"${options.command}" is the MCP Publish app itself, which does not run scripts; use "node" (installed separately) as the command`);
     const [command, args] = withParentDeathSignal(resolved, options.args);
     return new Promise((resolve, reject) => {
       const child = spawn(command, args, {

@@ -134,3 +134,12 @@ test('stopping the gateway leaves no child process behind', async () => {
   await local.close();
   assert.deepEqual(pids.filter(alive), [], 'every child is gone once stop() resolves');
 });
+
+test('inside the desktop app, a server whose command is the app itself is refused with the reason (it would open a second app)', async (t) => {
+  Object.defineProperty(process.versions, 'electron', { value: '41.0.0', configurable: true });
+  t.after(() => { delete (process.versions as Record<string, string>).electron; });
+  const local = await startGateway({ self: { command: process.execPath, args: ['-e', '0'] } });
+  t.after(() => local.close());
+  const res = await rawPost(local.mcpUrl('self'), JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }));
+  assert.match(res.json.error?.message ?? '', /is the MCP Publish app itself/);
+});
