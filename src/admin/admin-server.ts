@@ -29,6 +29,7 @@ import { FileActivityLog, MemoryActivityLog, type ActivityLog } from '../activit
 import type { ActivityRecord } from '../sessions/session.ts';
 import { activityView } from './views.ts';
 import { activityRoutes } from './routes-activity.ts';
+import { permissionRoutes } from './routes-permissions.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -75,7 +76,7 @@ export class AdminServer {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
       secrets: o.secrets, state: o.state, logger: o.logger, health: this.health, activity: this.activity,
     };
-    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps), ...inviteRoutes(deps) };
+    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...permissionRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps), ...inviteRoutes(deps) };
     this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
     this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }

@@ -135,3 +135,11 @@ export function permitFor(server: string, permissions: ServerPermissions | undef
     },
   };
 }
+
+/** Who the rules let use `name` of `kind` (each allow rule that grants it, and everyone else), and the deny rules that name it. */
+export function explain(permissions: ServerPermissions | undefined, kind: ItemKind, name: string, tool?: ToolFacts): { grantedBy: string[]; deniedBy: string[] } {
+  if (!permissions) return { grantedBy: ['everyone'], deniedBy: [] };
+  const grantedBy = permissions.allow.filter((r) => grants(r.preset, r, kind, name, tool)).map((r) => `${r.who.join(', ')} (${r.preset})`);
+  if (grants(permissions.everyone, NO_ITEMS, kind, name, tool)) grantedBy.push(`everyone else (${permissions.everyone})`);
+  return { grantedBy, deniedBy: permissions.deny.filter((r) => named(r, kind, name)).map((r) => r.who.join(', ')) };
+}

@@ -14,6 +14,8 @@ import { fixture, text } from '../support/gateway.ts';
 import { startSignedInGateway, type SignedInGateway } from '../support/signed-in.ts';
 import { signInByHand } from '../support/oauth.ts';
 import { openListen, statelessCall } from '../support/stateless.ts';
+import { startAdmin } from '../support/admin.ts';
+import { ADMIN_ROUTES, adminPath } from '../../src/admin/api.ts';
 
 const ANA = { login: { email: 'ana@example.com', password: 'ana-password-1' } };
 const BEN = { login: { email: 'ben@example.com', password: 'ben-password-1' } };
@@ -171,4 +173,39 @@ test('the stateless path: lists cut down, calls refused before the server, disco
   const prompt = await statelessCall(url, 'prompts/get', { name: 'summarize' }, auth);
   assert.equal(prompt.json.error.code, PERMISSION_DENIED);
   await setPermissions(READ_ONLY_FOR_ANA);
+});
+
+test('the admin API: the tools with their annotations, a preview as a person or a group before saving, rules refused with their path, and saved ones in force', async () => {
+  const { server, admin } = await startAdmin(gw);
+  try {
+    const tools = await admin.ok('GET', adminPath(ADMIN_ROUTES.serverTools, { name: 'files' }));
+    assert.equal(tools.ok, true);
+    assert.deepEqual(tools.tools.map((t: { name: string }) => t.name).sort(), ['delete_file', 'list_files', 'read_file', 'write_file']);
+    assert.equal(tools.tools.find((t: { name: string }) => t.name === 'list_files').title, 'List files');
+    assert.equal(tools.tools.find((t: { name: string }) => t.name === 'read_file').annotations.readOnlyHint, true);
+
+    const draft = { allow: [{ who: ['group:contractors'], preset: 'read-only' }], everyone: 'nothing' };
+    const asGroup = await admin.ok('POST', adminPath(ADMIN_ROUTES.permissionPreview, { name: 'files' }), { permissions: draft, person: { groups: ['contractors'] } });
+    const allowed = (p: { tools: { name: string; allowed: boolean }[] }) => p.tools.filter((t) => t.allowed).map((t) => t.name).sort();
+    assert.deepEqual(allowed(asGroup), ['list_files', 'read_file']);
+    assert.deepEqual(asGroup.tools.find((t: { name: string }) => t.name === 'read_file').grantedBy, ['group:contractors (read-only)']);
+    assert.match(asGroup.tools.find((t: { name: string }) => t.name === 'write_file').reason, /not marked read-only/);
+    const asBen = await admin.ok('POST', adminPath(ADMIN_ROUTES.permissionPreview, { name: 'files' }), { permissions: draft, person: { email: 'ben@example.com' } });
+    assert.deepEqual(allowed(asBen), [], 'Ben is in no rule and everyone else gets nothing');
+    assert.equal(asBen.person, 'ben@example.com');
+    // Previewing saved nothing: Ben still writes.
+    assert.equal(text(await ben.callTool({ name: 'write_file', arguments: { path: 'still-ben.txt', text: 'x' } })), 'wrote still-ben.txt');
+
+    const bad = await admin.call('PUT', adminPath(ADMIN_ROUTES.serverPermissions, { name: 'files' }), { allow: [{ who: ['not an email'], preset: 'read-only' }] });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /who/);
+    await admin.ok('PUT', adminPath(ADMIN_ROUTES.serverPermissions, { name: 'files' }), draft);
+    assert.deepEqual((await ben.listTools()).tools, [], 'saved: Ben (in no rule) now sees nothing');
+    assert.equal((await refusal(ben.callTool({ name: 'read_file', arguments: { path: 'notes.txt' } }))).code, PERMISSION_DENIED);
+    await admin.ok('PUT', adminPath(ADMIN_ROUTES.serverPermissions, { name: 'files' }), null);
+    assert.equal((await ana.listTools()).tools.length, 4, 'no permissions: everyone allowed in uses everything');
+  } finally {
+    await server.stop();
+    await setPermissions(READ_ONLY_FOR_ANA);
+  }
 });
