@@ -4,7 +4,7 @@
 import type {
   AccessInput, ActivityPage, AccessView, AdminApi, AdminRoute, ApiError, ApiErrorCode, ClientView, ImportRequest, ImportResult,
   InviteView, LocalAccountRequest, ProblemView, PublishSettingsInput, PublishSettingsView, ServerTestResult, ServerView, StatusView, TestSignInRequest,
-  TestSignInResult, UpstreamView, UserAction, UserView,
+  TestSignInResult, UpstreamView, UserAction, UserView, ServerToolsView, PermissionPreview, PermissionPreviewRequest,
 } from '../../src/admin/api.ts';
 
 /** The contract's codes, plus `unreachable`: the core did not answer at all. */
@@ -71,6 +71,9 @@ export class AdminClient {
   testServer(name: string, server?: unknown): Promise<ServerTestResult> {
     return this.request('POST /api/servers/:name/test', { params: { name }, body: server === undefined ? {} : { server } });
   }
+  serverTools(name: string, fresh = false): Promise<ServerToolsView> { return this.request('GET /api/servers/:name/tools', { params: { name }, query: { fresh: fresh ? '1' : undefined } }); }
+  savePermissions(name: string, permissions: unknown): Promise<ServerView> { return this.request('PUT /api/servers/:name/permissions', { params: { name }, body: permissions }); }
+  previewPermissions(name: string, request: PermissionPreviewRequest): Promise<PermissionPreview> { return this.request('POST /api/servers/:name/permissions/preview', { params: { name }, body: request }); }
   importServers(request: ImportRequest): Promise<ImportResult> { return this.request('POST /api/import', { body: request }); }
   /** Kept calls, newest first (filters as GET /api/activity takes them). */
   activity(query: { person?: string; server?: string; result?: string; before?: string; limit?: string }): Promise<ActivityPage> { return this.request('GET /api/activity', { query }); }

@@ -1,6 +1,7 @@
 // Admin routes for a server's permissions (issue 14): its tools as a test start lists them, the
 // rules saved (taking effect at once for open sessions), and a preview of what the rules — saved
 // or still being edited — let each tool be used by, and what one person would see.
+import { z } from 'zod';
 import { ServerPermissions } from '../config/schema.ts';
 import { ConfigError, describeIssues } from '../config/load.ts';
 import { explain, permitFor, type PermissionPerson } from '../permissions/rules.ts';
@@ -40,7 +41,7 @@ export function permissionRoutes(deps: AdminDeps): Routes {
     'PUT /api/servers/:name/permissions': async ({ params, body }) => {
       const name = params.name!;
       entry(name);
-      const value = await body(ServerPermissions.nullable());
+      const value = await body(z.unknown()); // validated with the whole config, so problems carry its path
       await config.edit((raw) => {
         const server = raw.mcpServers?.[name] as Record<string, unknown> | undefined;
         if (!server) throw new AdminError(404, 'not_found', `no server named "${name}"`);
