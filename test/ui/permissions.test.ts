@@ -50,7 +50,7 @@ if (skip) {
     assert.match(await row('write_file').innerText(), /Changes things/);
     assert.match(await row('delete_file').innerText(), /Not stated/, 'no annotations: not read-only');
     assert.match(await row('list_files').innerText(), /List files/, 'the title from its annotations');
-    assert.match(await row('write_file').innerText(), /everyone else \(everything\)/);
+    await row('write_file').getByText('everyone else (everything)').waitFor();
 
     // A rule for the group, everyone else nothing.
     await panel.getByLabel('Everyone else (people no rule below names)').selectOption('nothing');

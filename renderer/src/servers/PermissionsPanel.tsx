@@ -171,7 +171,7 @@ export function PermissionsPanel({ server, onSaved, onClose }: { server: ServerV
                   {t.readOnly ? <Badge tone="green">Read-only</Badge> : t.annotations?.destructiveHint === true ? <Badge tone="red">Changes things</Badge> : <Badge tone="grey" title="Not marked read-only: read-only rules leave it out">Not stated</Badge>}
                 </td>
                 <td data-label="Who may use it">
-                  {t.grantedBy.length ? t.grantedBy.join('; ') : <span className="muted">only you</span>}
+                  {!preview ? <span className="muted">…</span> : t.grantedBy.length ? t.grantedBy.join('; ') : <span className="muted">only you</span>}
                   {t.deniedBy.length > 0 && <div className="small">never: {t.deniedBy.join('; ')}</div>}
                 </td>
                 {personName && <td data-label={`As ${personName}`}>{t.allowed ? <Badge tone="green">Allowed</Badge> : <><Badge tone="red">Refused</Badge><div className="muted small">{t.reason}</div></>}</td>}
