@@ -4,7 +4,7 @@
 // same upstream call. Results get the fields the revision requires (resultType, cache hints).
 import { randomBytes } from 'node:crypto';
 import { LimitError } from '../sessions/limits.ts';
-import { ErrorCode, errorResponse, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc/messages.ts';
+import { ErrorCode, errorResponse, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse } from '../jsonrpc/messages.ts';
 import { CLIENT_CAPABILITY_OF, META } from '../sessions/protocol.ts';
 import type { ResponseSink } from '../sessions/response-sink.ts';
 import type { Multiplexer, MuxClient } from '../upstream/multiplexer.ts';
@@ -57,6 +57,8 @@ export class Exchange implements MuxClient, Parked {
     private readonly release: () => void = () => {},
     /** The server's permissions: lists are cut down to what this person may use. */
     private readonly gate?: PermissionGate,
+    /** Told of the final answer (the activity record). */
+    private readonly onanswer?: (message: JsonRpcResponse) => void,
   ) {}
 
   private finish(): void {
@@ -87,6 +89,7 @@ export class Exchange implements MuxClient, Parked {
   deliver(message: JsonRpcMessage): boolean {
     if (isResponse(message)) {
       this.finish();
+      this.onanswer?.(message);
       let status: number | undefined;
       if (message.error) {
         // 2026-07-28: a missing resource is invalid params, not the older -32002.

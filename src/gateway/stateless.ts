@@ -127,7 +127,8 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
     if (!(e instanceof LimitError)) throw e;
     return sink.finish(errorResponse(message.id, e.code, e.message));
   }
-  const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools, release, deps.gate);
+  const record = activityRecorder(deps, server, user, message);
+  const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools, release, deps.gate, record);
   mux.attach(exchange);
   const send = (refused: JsonRpcResponse | undefined) => {
     if (!refused) {
@@ -136,6 +137,7 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
     }
     // Outside this person's permissions: answered here, the server never sees it.
     exchange.close();
+    record?.(refused);
     sink.finish(refused);
   };
   const refused = deps.gate?.check(server, user, message, mux, exchange);
@@ -151,4 +153,22 @@ function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequ
     throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
   }
   parked.resume(message.params!, new ResponseSink(res, accepts, { slowClientMs: deps.slowClientMs }), message.id, metaOf(message)![META.logLevel] !== undefined);
+}
+
+/** Calls of tools, prompts and resources are recorded in the activity log, as on the session path. */
+function activityRecorder(deps: McpEndpointDeps, server: string, user: string, message: JsonRpcRequest): ((answer: JsonRpcResponse) => void) | undefined {
+  const onactivity = deps.onactivity;
+  if (!onactivity || !MRTR_METHODS.has(message.method)) return undefined;
+  const started = performance.now();
+  const p = message.params;
+  const name = typeof p?.name === 'string' ? p.name : typeof p?.uri === 'string' ? p.uri : undefined;
+  return (answer) => {
+    const result = answer.result as { isError?: boolean; resultType?: string } | undefined;
+    // An input_required round is not the end of the call: its retry is recorded when it ends.
+    if (result?.resultType === 'input_required') return;
+    onactivity({
+      at: Date.now(), server, user, session: 'stateless', method: message.method, name,
+      ms: Math.round((performance.now() - started) * 10) / 10, ok: !answer.error && result?.isError !== true, error: answer.error?.message,
+    });
+  };
 }

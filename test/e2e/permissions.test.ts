@@ -148,6 +148,9 @@ test('the stateless path: lists cut down, calls refused before the server, disco
   const { tokens } = await signInByHand(gw.issuer, ANA, { resource: gw.mcpUrl('files') });
   const auth = { authorization: `Bearer ${tokens.access_token}` };
   const url = gw.mcpUrl('files');
+  const records: { method: string; name?: string; ok: boolean; session: string; error?: string }[] = [];
+  const onActivity = (r: (typeof records)[number]) => records.push(r);
+  gw.publisher.on('activity', onActivity);
   const list = await statelessCall(url, 'tools/list', {}, auth);
   assert.equal(list.status, 200);
   assert.deepEqual(list.json.result.tools.map((t: { name: string }) => t.name).sort(), ['list_files', 'read_file']);
@@ -156,6 +159,10 @@ test('the stateless path: lists cut down, calls refused before the server, disco
   assert.ok(!reached().some((l) => l.includes('stateless-ana.txt')), 'the refused stateless call never reached the server');
   const read = await statelessCall(url, 'tools/call', { name: 'read_file', arguments: { path: 'notes.txt' } }, auth);
   assert.equal(read.json.result.content[0].text, 'first notes');
+  gw.publisher.off('activity', onActivity);
+  const stateless = records.filter((r) => r.session === 'stateless');
+  assert.ok(stateless.some((r) => r.name === 'read_file' && r.ok), 'stateless calls are in the activity record');
+  assert.ok(stateless.some((r) => r.name === 'write_file' && !r.ok && /do not let ana@example\.com/.test(r.error ?? '')), 'and so is the refusal, with its reason');
 
   const listen = await openListen(url, { toolsListChanged: true }, 5, auth);
   try {
