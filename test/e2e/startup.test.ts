@@ -65,6 +65,7 @@ test('overlapping starts, crashes while starting, reconfiguration and removal du
   const servers = { chaos: startupServer({ hang: 'chaos', pidFile }) };
   const gw = await startGateway(servers, { requestTimeoutSeconds: 1 });
   const outcomes = { ok: 0, failed: 0, hung: 0 };
+  const why: string[] = [];
   try {
     const rounds = 24;
     let generation = 0;
@@ -80,8 +81,9 @@ test('overlapping starts, crashes while starting, reconfiguration and removal du
           const [answer] = messagesOf(res.headers.get('content-type'), await res.text());
           if (answer?.result) outcomes.ok++;
           else outcomes.failed++;
-        } catch {
+        } catch (e) {
           outcomes.hung++;
+          why.push((e as Error).message);
         }
       });
       const meddle = (async () => {
@@ -96,7 +98,7 @@ test('overlapping starts, crashes while starting, reconfiguration and removal du
       await Promise.all([...attempts, meddle]);
     };
     for (let r = 0; r < rounds; r += 4) await Promise.all([r, r + 1, r + 2, r + 3].map(round));
-    assert.equal(outcomes.hung, 0, `every request was answered (${JSON.stringify(outcomes)})`);
+    assert.equal(outcomes.hung, 0, `every request was answered (${JSON.stringify(outcomes)}): ${[...new Set(why)].join('; ')}`);
     await sleep(4_000); // start timeouts and kill graces run out
     const owned = new Set(gw.publisher.pool.list().map((u) => u.pid).filter((p): p is number => p !== undefined));
     const orphans = pidsIn(pidFile).filter((pid) => alive(pid) && !owned.has(pid));
