@@ -30,6 +30,7 @@ import { FileActivityLog } from '../activity/file-activity-log.ts';
 import type { ActivityRecord } from '../sessions/session.ts';
 import { activityView } from './views.ts';
 import { activityRoutes } from './routes-activity.ts';
+import { recordPersonDecisions } from '../activity/owner-actions.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -66,6 +67,7 @@ export class AdminServer {
   readonly activity: ActivityLog;
   private readonly record = (r: ActivityRecord) => { this.activity.append(activityView(this.o.publisher, r)); };
   endpoint?: AdminEndpoint;
+  private stopDecisions?: () => void;
 
   constructor(private readonly o: AdminServerOptions) {
     this.health = new ServerHealth({ publisher: o.publisher, logger: o.logger.child({ component: 'health' }) });
@@ -101,6 +103,7 @@ export class AdminServer {
     this.endpoint = { url: `http://127.0.0.1:${address.port}`, token: this.token, pid: process.pid };
     this.health.start();
     this.o.publisher.on('activity', this.record);
+    this.stopDecisions = recordPersonDecisions(this.o.publisher, this.activity);
     this.events.start();
     return this.endpoint;
   }
@@ -148,6 +151,7 @@ export class AdminServer {
         const params = Object.fromEntries(route.names.map((n, i) => [n, decodeParam(m[i + 1]!)]));
         const ctx: RouteContext = { req, res, params, url, body: async (schema) => parseBody(schema, await readJson(req)) };
         const answer = await handle(ctx);
+        if (res.headersSent) return; // the route wrote its own answer (a download)
         if (typeof answer === 'string') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(answer);
         else sendJson(res, 200, answer);
         return;
@@ -164,6 +168,7 @@ export class AdminServer {
   async stop(): Promise<void> {
     this.health.stop();
     this.o.publisher.off('activity', this.record);
+    this.stopDecisions?.();
     await this.activity.flush();
     this.events.close();
     if (this.server) await closeServer(this.server);

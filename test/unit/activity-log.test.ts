@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FileActivityLog } from '../../src/activity/file-activity-log.ts';
+import { csvCell } from '../../src/activity/activity-csv.ts';
 import type { ActivityEntry, ActivityFilter } from '../../src/activity/activity-log.ts';
 import type { ActivityConfig } from '../../src/config/schema.ts';
 
@@ -198,3 +199,12 @@ test('100,000 calls: after a restart each page, filtered or not, takes well unde
   assert.ok(p50 < 100, `median page ${p50} ms`);
   assert.ok(max < 500, `slowest page ${max} ms`);
 }));
+
+test('a CSV cell is quoted when it must be, and one a spreadsheet would run gets a leading quote', () => {
+  assert.equal(csvCell('plain'), 'plain');
+  assert.equal(csvCell('a,b'), '"a,b"');
+  assert.equal(csvCell('say "hi"\nthere'), '"say ""hi""\nthere"');
+  for (const risky of ['=1+2', '+1', '-1', '@SUM(A1)', '\tx', '\rx']) assert.ok(csvCell(risky).replace(/^"/, '').startsWith(`'${risky[0]}`), JSON.stringify(risky));
+  assert.equal(csvCell(undefined), '');
+  assert.equal(csvCell(42), '42');
+});
