@@ -50,7 +50,7 @@ export function ActivityStats({ servers }: { servers: string[] }) {
         <>
           <figure className="chart">
             <Bars buckets={s.buckets} label={`Calls per ${words.bucket} over the last ${words.name}: ${total} in all, ${errors} failed.`} />
-            <figcaption className="muted small">{total} calls{errors ? `, ${errors} failed (red)` : ''}, per {words.bucket}, oldest on the left.</figcaption>
+            <figcaption className="muted small">{total} call{total === 1 ? '' : 's'}{errors ? `, ${errors} failed (red)` : ''}, per {words.bucket}, oldest on the left.</figcaption>
           </figure>
           <table className="table compact stats">
             <caption className="visually-hidden">Calls per tool over the last {words.name}</caption>
