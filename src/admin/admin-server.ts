@@ -31,6 +31,7 @@ import type { ActivityRecord } from '../sessions/session.ts';
 import { activityView } from './views.ts';
 import { activityRoutes } from './routes-activity.ts';
 import { recordPersonDecisions } from '../activity/owner-actions.ts';
+import { OtlpExporter } from '../activity/otlp-export.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -65,7 +66,9 @@ export class AdminServer {
   readonly health: ServerHealth;
   /** Every finished call, kept across restarts when there is a data folder. */
   readonly activity: ActivityLog;
-  private readonly record = (r: ActivityRecord) => { this.activity.append(activityView(this.o.publisher, r)); };
+  /** The calls as spans to `activity.otlpEndpoint`, when one is set. */
+  private readonly otlp: OtlpExporter;
+  private readonly record = (r: ActivityRecord) => { const view = activityView(this.o.publisher, r); this.activity.append(view); this.otlp.record(view); };
   endpoint?: AdminEndpoint;
   private stopDecisions?: () => void;
 
@@ -74,6 +77,7 @@ export class AdminServer {
     this.activity = o.dataDir
       ? new FileActivityLog(path.join(o.dataDir, 'activity'), () => o.publisher.currentConfig.activity)
       : new MemoryActivityLog();
+    this.otlp = new OtlpExporter(() => o.publisher.currentConfig.activity.otlpEndpoint, o.logger.child({ component: 'otlp' }));
     const deps: AdminDeps = {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
       secrets: o.secrets, state: o.state, logger: o.logger, health: this.health, activity: this.activity,
@@ -170,6 +174,7 @@ export class AdminServer {
     this.o.publisher.off('activity', this.record);
     this.stopDecisions?.();
     await this.activity.flush();
+    await this.otlp.close();
     this.events.close();
     if (this.server) await closeServer(this.server);
     this.server = undefined;
