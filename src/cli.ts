@@ -14,7 +14,7 @@ import { AdminServer } from './admin/admin-server.ts';
 import { PendingSecretStore, openSecretStore } from './secrets/select.ts';
 import { openStateStore } from './state/state-store.ts';
 import { writeFileAtomic } from './config/atomic-file.ts';
-import { acquireInstanceLock } from './config/instance-lock.ts';
+import { acquireInstanceLock, instanceHolder } from './config/instance-lock.ts';
 import fs from 'node:fs/promises';
 
 export interface CliIO {
@@ -51,7 +51,20 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       case 'import': {
         const { runImport } = await import('./config/import.ts');
         const configFile = optionValue(rest, '--config') ?? paths.config;
-        return await runImport(rest.filter((a, i) => a !== '--config' && rest[i - 1] !== '--config'), io, { configFile });
+        const args = rest.filter((a, i) => a !== '--config' && rest[i - 1] !== '--config');
+        if (configFile !== paths.config) return await runImport(args, io, { configFile });
+        // The folder's config belongs to whoever holds the folder: a running instance imports it itself.
+        if (await instanceHolder(paths.dir)) {
+          const { importThroughRunning } = await import('./admin/import-command.ts');
+          const code = await importThroughRunning(args, paths, io);
+          if (code !== undefined) return code;
+        }
+        const lock = await acquireInstanceLock(paths.dir, 'import');
+        try {
+          return await runImport(args, io, { configFile });
+        } finally {
+          await lock.release();
+        }
       }
       case 'doctor': return await runDoctor(rest, paths, io);
       case 'users': return await runUsers(rest, paths, io);

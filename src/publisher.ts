@@ -19,6 +19,8 @@ import { RequestGuard } from './gateway/request-guard.ts';
 import { createMcpHandler, type Identify } from './gateway/mcp-endpoint.ts';
 import { closeServer, createGatewayServer, listen } from './gateway/app.ts';
 import { isStdioServer } from './config/schema.ts';
+import { PermissionGate } from './permissions/gate.ts';
+import { listChangedNotifications } from './permissions/lists.ts';
 import type { StateStore } from './state/state-store.ts';
 import { openStateStore } from './state/state-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
@@ -87,6 +89,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly sessions: SessionRouter;
   /** Each person's requests in flight, against their limit. */
   readonly budget: RequestBudget;
+  /** The servers' permissions, applied to every request and list. */
+  readonly gate: PermissionGate;
   private config: Config;
   private server?: http.Server;
   private url?: string;
@@ -127,6 +131,13 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       replay: { bytes: g.replayBufferBytes, windowMs: g.resumeWindowSeconds * 1000 },
     });
     this.budget = new RequestBudget(() => this.config.gateway.limits);
+    this.gate = new PermissionGate({
+      permissions: (server) => this.config.mcpServers[server]?.permissions,
+      // Without sign-in the one local user is the owner.
+      person: (user) => (user === 'local' && !this.signIn ? { id: user, owner: true } : this.signIn?.users.get(user)),
+      trustEmails: () => this.config.access.login.oidc?.trustEmails === true,
+      requestTimeoutMs: g.requestTimeoutSeconds * 1000,
+    });
     this.publicUrl = new PublicUrl({
       logger: this.logger.child({ component: 'tunnel' }),
       secrets: this.secrets,
@@ -183,6 +194,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       localTools: (server, user) => this.signIn?.localTools(server, user) ?? [],
       maxBodyBytes: this.config.gateway.maxBodyBytes,
       budget: this.budget,
+      gate: this.gate,
       slowClientMs: this.config.gateway.slowClientSeconds * 1000,
       logger: this.logger.child({ component: 'mcp' }),
       onactivity: (r) => this.emit('activity', r),
@@ -288,8 +300,14 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Applies a new config: removed or changed servers' children stop. */
   async reconfigure(config: Config): Promise<void> {
+    const before = this.config;
     this.config = config;
     await this.pool.setServers(this.enabledServers());
+    // New permissions apply to the next message; open sessions are told to list again.
+    for (const name of Object.keys(config.mcpServers)) {
+      if (JSON.stringify(before.mcpServers[name]?.permissions) === JSON.stringify(config.mcpServers[name]?.permissions)) continue;
+      for (const mux of this.pool.muxesOf(name)) for (const n of listChangedNotifications(mux.initializeResult?.capabilities)) mux.broadcast(n);
+    }
     this.sessions.closeWhere((s) => !config.mcpServers[s.server]?.enabled, 'the server was removed');
   }
 

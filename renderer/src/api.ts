@@ -4,7 +4,7 @@
 import type {
   AccessInput, ActivityPage, ActivityStatsView, AccessView, AdminApi, AdminRoute, ApiError, ApiErrorCode, ClientView, ImportRequest, ImportResult,
   InviteView, LocalAccountRequest, ProblemView, PublishSettingsInput, PublishSettingsView, ServerTestResult, ServerView, StatusView, TestSignInRequest,
-  StatsWindow, TestSignInResult, UpstreamView, UserAction, UserView,
+  StatsWindow, TestSignInResult, UpstreamView, UserAction, UserView, ServerToolsView, PermissionPreview, PermissionPreviewRequest,
 } from '../../src/admin/api.ts';
 
 /** The filters of GET activity and activity.csv (times as epoch ms in text). */
@@ -74,6 +74,9 @@ export class AdminClient {
   testServer(name: string, server?: unknown): Promise<ServerTestResult> {
     return this.request('POST /api/servers/:name/test', { params: { name }, body: server === undefined ? {} : { server } });
   }
+  serverTools(name: string, fresh = false): Promise<ServerToolsView> { return this.request('GET /api/servers/:name/tools', { params: { name }, query: { fresh: fresh ? '1' : undefined } }); }
+  savePermissions(name: string, permissions: unknown): Promise<ServerView> { return this.request('PUT /api/servers/:name/permissions', { params: { name }, body: permissions }); }
+  previewPermissions(name: string, request: PermissionPreviewRequest): Promise<PermissionPreview> { return this.request('POST /api/servers/:name/permissions/preview', { params: { name }, body: request }); }
   importServers(request: ImportRequest): Promise<ImportResult> { return this.request('POST /api/import', { body: request }); }
   /** Kept calls and owner actions, newest first (filters as GET /api/activity takes them). */
   activity(query: ActivityQuery): Promise<ActivityPage> { return this.request('GET /api/activity', { query: { ...query } }); }

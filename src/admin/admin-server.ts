@@ -32,6 +32,7 @@ import { activityView } from './views.ts';
 import { activityRoutes } from './routes-activity.ts';
 import { recordPersonDecisions } from '../activity/owner-actions.ts';
 import { OtlpExporter } from '../activity/otlp-export.ts';
+import { permissionRoutes } from './routes-permissions.ts';
 
 export interface AdminServerOptions {
   publisher: Publisher;
@@ -82,7 +83,7 @@ export class AdminServer {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
       secrets: o.secrets, state: o.state, logger: o.logger, health: this.health, activity: this.activity,
     };
-    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps), ...inviteRoutes(deps) };
+    const table: Routes = { ...statusRoutes(deps), ...serverRoutes(deps), ...permissionRoutes(deps), ...accessRoutes(deps), ...userRoutes(deps), ...clientRoutes(deps), ...publishRoutes(deps), ...activityRoutes(deps), ...inviteRoutes(deps) };
     this.routes = (Object.keys(table) as AdminRoute[]).map((key) => ({ route: compile(key), handle: table[key]! as NonNullable<Routes[AdminRoute]> }));
     this.events = new EventStream({ publisher: o.publisher, logger: o.logger, keepAliveMs: o.keepAliveMs, health: this.health });
   }

@@ -138,8 +138,38 @@ export interface ServerView extends ServerSummary {
 
 /** POST servers/:name/test. */
 export type ServerTestResult =
-  | { ok: true; serverInfo: Record<string, unknown>; protocolVersion: string; tools: string[]; ms: number; notes: string[] }
+  | { ok: true; serverInfo: Record<string, unknown>; protocolVersion: string; tools: string[]; toolDetails: ToolView[]; ms: number; notes: string[] }
   | { ok: false; error: string; /** The last lines it wrote to stderr. */ stderr: string; ms: number; notes: string[] };
+
+/** A tool as its server lists it: what the Tools tab shows and read-only presets read. */
+export interface ToolView {
+  name: string;
+  title?: string;
+  description?: string;
+  /** readOnlyHint, destructiveHint… as the server says (hints, not guarantees). */
+  annotations?: Record<string, unknown>;
+}
+
+/** GET servers/:name/tools: the tools of a test start as the owner, or why it failed. */
+export type ServerToolsView = { ok: true; tools: ToolView[]; testedAt: number } | { ok: false; error: string; testedAt: number };
+
+/** POST servers/:name/permissions/preview: each tool, who the rules let use it, and whether the person asked about may. */
+export interface PermissionPreview {
+  /** How the person asked about is named (absent when none was). */
+  person?: string;
+  /** True when the rules let that person use everything (the owner, or an "everything" rule without denials). */
+  everything?: boolean;
+  tools: Array<ToolView & {
+    readOnly: boolean;
+    /** The rules that let people use it ("everyone (read-only)", "group:eng (custom)"…). */
+    grantedBy: string[];
+    /** The deny rules that name it. */
+    deniedBy: string[];
+    /** For the person asked about: may they use it, and if not why. */
+    allowed?: boolean;
+    reason?: string;
+  }>;
+}
 
 /** One server found by an import and what became of it. */
 export interface ImportEntryView {

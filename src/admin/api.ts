@@ -33,6 +33,9 @@ export const ADMIN_ROUTES = {
   servers: '/api/servers',
   server: '/api/servers/:name',
   serverTest: '/api/servers/:name/test',
+  serverTools: '/api/servers/:name/tools',
+  serverPermissions: '/api/servers/:name/permissions',
+  permissionPreview: '/api/servers/:name/permissions/preview',
   import: '/api/import',
   access: '/api/access',
   accessTestSignIn: '/api/access/test-sign-in',
@@ -65,6 +68,24 @@ export type UserAction = UserActionRequest['action'];
 /** POST local-accounts: creates the account if needed and a 7-day invite link. */
 export const LocalAccountRequest = z.object({ email: z.string().min(3), name: z.string().optional() });
 export type LocalAccountRequest = z.infer<typeof LocalAccountRequest>;
+
+/**
+ * POST servers/:name/permissions/preview. `permissions`: the rules to try (default the saved ones);
+ * `tools`: the tools to judge (default the last test start's); `person`: someone to see the server
+ * as — a user id or email of a known person, and/or what a hypothetical one would have.
+ */
+export const PermissionPreviewRequest = z.object({
+  permissions: z.unknown().optional(),
+  tools: z.array(z.object({ name: z.string(), title: z.string().optional(), description: z.string().optional(), annotations: z.record(z.string(), z.unknown()).optional() })).optional(),
+  person: z.object({
+    user: z.string().optional(),
+    email: z.string().optional(),
+    groups: z.array(z.string()).default([]),
+    githubOrgs: z.array(z.string()).default([]),
+    githubTeams: z.array(z.string()).default([]),
+  }).optional(),
+});
+export type PermissionPreviewRequest = z.infer<typeof PermissionPreviewRequest>;
 
 /** POST servers/:name/test: the configured entry, or `server` (an entry not saved yet). */
 export const ServerTestRequest = z.object({ server: z.unknown().optional() });
@@ -105,7 +126,7 @@ export type AccessInput = Omit<AccessConfig, 'login'> & {
 // ---- Answers: in api-answers.ts, re-exported here (one contract, two files for size) ----------
 
 export type * from './api-answers.ts';
-import type { StatusView, PublishSettingsView, PublishSettingsInput, UpstreamView, ServerView, ServerTestResult, ImportResult, AccessView, TestSignInResult, UserView, InviteView, ClientView, ActivityView, ProblemView, ActivityPage, ActivityStatsView } from './api-answers.ts';
+import type { StatusView, PublishSettingsView, PublishSettingsInput, UpstreamView, ServerView, ServerTestResult, ImportResult, AccessView, TestSignInResult, UserView, InviteView, ClientView, ActivityView, ProblemView, ActivityPage, ServerToolsView, PermissionPreview, ActivityStatsView } from './api-answers.ts';
 
 /** Every error answer. `problems` comes with `invalid_config` and `bad_request`. */
 export interface ApiError { error: ApiErrorCode; message: string; problems?: ProblemView[] }
@@ -138,6 +159,12 @@ export interface AdminApi {
   'DELETE /api/servers/:name': { answer: { deleted: string } };
   /** Starts the server once as the owner, initialize, tools/list, stop. */
   'POST /api/servers/:name/test': { body: ServerTestRequest; answer: ServerTestResult };
+  /** The server's tools from a test start as the owner (kept a minute; `?fresh=1` starts it again). */
+  'GET /api/servers/:name/tools': { answer: ServerToolsView };
+  /** Replaces the server's permissions (null: none, everyone allowed in uses everything); open sessions are told their lists changed. */
+  'PUT /api/servers/:name/permissions': { body: unknown; answer: ServerView };
+  /** What the rules (saved or not) let people use, and a person's view of it. */
+  'POST /api/servers/:name/permissions/preview': { body: PermissionPreviewRequest; answer: PermissionPreview };
   'POST /api/import': { body: ImportRequest; answer: ImportResult };
   'GET /api/access': { answer: AccessView };
   'PUT /api/access': { body: AccessInput; answer: AccessView };

@@ -12,7 +12,7 @@ import { UPSTREAM_PROTOCOL_VERSION } from '../upstream/child-pool.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { ChildRegistry } from '../upstream/child-registry.ts';
 import type { Publisher } from '../publisher.ts';
-import type { ServerTestResult } from './api.ts';
+import type { ServerTestResult, ToolView } from './api.ts';
 
 export interface ServerTestOptions {
   /** The owner's own values for the server's userEnv fields. */
@@ -66,9 +66,9 @@ export async function testServer(config: ServerConfig, o: ServerTestOptions): Pr
   const started = Date.now();
   try {
     const init = await mux.start();
-    const tools = init.capabilities?.tools ? await listTools(mux, timeoutMs) : [];
+    const toolDetails = init.capabilities?.tools ? await listTools(mux, timeoutMs) : [];
     if (!init.capabilities?.tools) notes.push('it offers no tools');
-    return { ok: true, serverInfo: init.serverInfo ?? {}, protocolVersion: init.protocolVersion, tools, ms: Date.now() - started, notes };
+    return { ok: true, serverInfo: init.serverInfo ?? {}, protocolVersion: init.protocolVersion, tools: toolDetails.map((t) => t.name), toolDetails, ms: Date.now() - started, notes };
   } catch (e) {
     const exit = mux.lastExit;
     const error = exit && !exit.expected ? `${exit.reason} before it was ready` : (e as Error).message.split('\n')[0]!;
@@ -79,7 +79,7 @@ export async function testServer(config: ServerConfig, o: ServerTestOptions): Pr
 }
 
 /** tools/list through the multiplexer as a one-off client, following `nextCursor`. */
-async function listTools(mux: Multiplexer, timeoutMs: number): Promise<string[]> {
+async function listTools(mux: Multiplexer, timeoutMs: number): Promise<ToolView[]> {
   const waiting = new Map<number, (r: JsonRpcResponse) => void>();
   const client: MuxClient = {
     id: 'admin-test',
@@ -91,7 +91,7 @@ async function listTools(mux: Multiplexer, timeoutMs: number): Promise<string[]>
     },
   };
   mux.attach(client);
-  const names: string[] = [];
+  const tools: ToolView[] = [];
   let cursor: string | undefined;
   try {
     for (let page = 1; page <= MAX_TOOL_PAGES; page++) {
@@ -101,13 +101,20 @@ async function listTools(mux: Multiplexer, timeoutMs: number): Promise<string[]>
         mux.request(client, { jsonrpc: '2.0', id: page, method: 'tools/list', params: cursor ? { cursor } : {} });
       });
       if (response.error) throw new Error(`tools/list failed: ${response.error.message}`);
-      const result = response.result as { tools?: { name?: unknown }[]; nextCursor?: unknown };
-      for (const t of result.tools ?? []) if (typeof t.name === 'string') names.push(t.name);
+      const result = response.result as { tools?: Record<string, unknown>[]; nextCursor?: unknown };
+      for (const t of result.tools ?? []) if (t && typeof t.name === 'string') tools.push(toolView(t));
       if (typeof result.nextCursor !== 'string' || !result.nextCursor) break;
       cursor = result.nextCursor;
     }
   } finally {
     mux.detach(client);
   }
-  return names;
+  return tools;
+}
+
+/** What the Tools tab shows of a tool: its names and what it says of its behaviour. */
+function toolView(t: Record<string, unknown>): ToolView {
+  const annotations = t.annotations && typeof t.annotations === 'object' ? t.annotations as Record<string, unknown> : undefined;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return { name: t.name as string, title: text(t.title) ?? text(annotations?.title), description: text(t.description), ...(annotations ? { annotations } : {}) };
 }

@@ -19,8 +19,8 @@ export interface LockHolder {
   pid: number;
   /** As `processStartTime` reports it; absent where the OS does not tell (Windows). */
   startTime?: string;
-  /** What runs there: `serve` (the headless command) or `desktop` (the tray app). */
-  kind: 'serve' | 'desktop';
+  /** What runs there: `serve` (the headless command), `desktop` (the tray app), or an `import` writing the config. */
+  kind: 'serve' | 'desktop' | 'import';
   /** When it took the lock, epoch ms. */
   since: number;
 }
@@ -94,7 +94,7 @@ export async function instanceHolder(dir: string): Promise<LockHolder | undefine
 
 /** "pid 4242 (mcp-publish serve), running since 14:02:11" */
 export function describeHolder(holder: LockHolder): string {
-  const what = holder.kind === 'desktop' ? 'the MCP Publish desktop app' : 'mcp-publish serve';
+  const what = holder.kind === 'desktop' ? 'the MCP Publish desktop app' : `mcp-publish ${holder.kind}`;
   return `pid ${holder.pid} (${what}), running since ${new Date(holder.since).toLocaleString()}`;
 }
 

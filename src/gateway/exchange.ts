@@ -4,12 +4,14 @@
 // same upstream call. Results get the fields the revision requires (resultType, cache hints).
 import { randomBytes } from 'node:crypto';
 import { LimitError } from '../sessions/limits.ts';
-import { ErrorCode, errorResponse, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage } from '../jsonrpc/messages.ts';
+import { ErrorCode, errorResponse, isRequest, isResponse, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse } from '../jsonrpc/messages.ts';
 import { CLIENT_CAPABILITY_OF, META } from '../sessions/protocol.ts';
 import type { ResponseSink } from '../sessions/response-sink.ts';
 import type { Multiplexer, MuxClient } from '../upstream/multiplexer.ts';
 import type { Parked, SessionRouter } from '../sessions/session-router.ts';
 import { appendLocalTools, type LocalTool } from '../sessions/local-tools.ts';
+import type { PermissionGate } from '../permissions/gate.ts';
+import { isListMethod } from '../permissions/lists.ts';
 
 /** 2026-07-28 error codes. */
 export const ModernError = { HeaderMismatch: -32020, MissingClientCapability: -32021, UnsupportedVersion: -32022 } as const;
@@ -53,6 +55,10 @@ export class Exchange implements MuxClient, Parked {
     private readonly localTools: LocalTool[] = [],
     /** Gives back this call's place in its person's requests in flight. */
     private readonly release: () => void = () => {},
+    /** The server's permissions: lists are cut down to what this person may use. */
+    private readonly gate?: PermissionGate,
+    /** Told of the final answer (the activity record). */
+    private readonly onanswer?: (message: JsonRpcResponse) => void,
   ) {}
 
   private finish(): void {
@@ -83,6 +89,7 @@ export class Exchange implements MuxClient, Parked {
   deliver(message: JsonRpcMessage): boolean {
     if (isResponse(message)) {
       this.finish();
+      this.onanswer?.(message);
       let status: number | undefined;
       if (message.error) {
         // 2026-07-28: a missing resource is invalid params, not the older -32002.
@@ -90,6 +97,7 @@ export class Exchange implements MuxClient, Parked {
         // 2026-07-28: an unknown method is 404 as well as -32601.
         if (message.error.code === ErrorCode.MethodNotFound) status = 404;
       } else {
+        if (this.gate && isListMethod(this.method)) this.gate.filter(this.server, this.user, this.method, message.result, this.mux);
         if (this.method === 'tools/list' && this.localTools.length) appendLocalTools(message.result, this.localTools);
         const result: Record<string, unknown> = { resultType: 'complete', ...(message.result as Record<string, unknown>) };
         if (CACHEABLE.has(this.method)) {
@@ -126,6 +134,7 @@ export class Exchange implements MuxClient, Parked {
       }
       return true;
     }
+    if (message.method === 'notifications/tools/list_changed') this.gate?.forget(this.mux);
     if (!this.sink) return true;
     if (message.method === 'notifications/message' && !this.wantsLogs) return true;
     if (message.method === 'notifications/progress' || message.method === 'notifications/message') this.sink.write(message);

@@ -18,6 +18,7 @@ import type { RequestGuard } from './request-guard.ts';
 import { handleStateless } from './stateless.ts';
 import type { LocalTools } from '../sessions/local-tools.ts';
 import { LimitError, type RequestBudget } from '../sessions/limits.ts';
+import type { PermissionGate } from '../permissions/gate.ts';
 
 /** Who is calling. Sign-in replaces the local identity with the token's user. */
 export interface Identity { user: string }
@@ -45,6 +46,8 @@ export interface McpEndpointDeps {
   localTools?: LocalTools;
   /** Each person's requests in flight, against their limit. */
   budget?: RequestBudget;
+  /** The servers' permissions: what each person may see and use. */
+  gate?: PermissionGate;
   /** A client that takes nothing of what waits for it this long is disconnected. */
   slowClientMs?: number;
 }
@@ -187,6 +190,7 @@ async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: st
     id, server, user: identity.user, protocolVersion: version, mux, onactivity: deps.onactivity,
     localTools: deps.localTools?.(server, identity.user),
     budget: deps.budget,
+    gate: deps.gate,
     clientInfo: params.clientInfo as Record<string, unknown> | undefined,
     capabilities: params.capabilities as Record<string, unknown> | undefined,
   });

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { LimitError } from '../sessions/limits.ts';
 import {
-  ErrorCode, errorResponse, isRequest, isResponse, metaOf, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest,
+  ErrorCode, errorResponse, isRequest, isResponse, metaOf, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse,
 } from '../jsonrpc/messages.ts';
 import { ALL_REVISIONS, CLIENT_CAPABILITY_OF, META, STATELESS_REVISION } from '../sessions/protocol.ts';
 import { ResponseSink, type Accepts } from '../sessions/response-sink.ts';
@@ -16,6 +16,7 @@ import { appendLocalTools, findLocalTool, type LocalTool } from '../sessions/loc
 import { GatewayError, sendJsonRpcError } from './http-errors.ts';
 import { Exchange, MRTR_METHODS, ModernError } from './exchange.ts';
 import { listen } from './listen.ts';
+import { capabilitiesFor } from '../permissions/lists.ts';
 import type { Identity, McpEndpointDeps } from './mcp-endpoint.ts';
 
 export { ModernError } from './exchange.ts';
@@ -83,14 +84,15 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
   } catch (e) {
     return sendJsonRpcError(res, 200, id, ErrorCode.InternalError, `the server "${server}" could not start: ${(e as Error).message}`);
   }
-  if (message.method === 'server/discover') return discover(res, message, init, accepts);
+  if (message.method === 'server/discover') return discover(res, message, init, accepts, deps.gate?.permit(server, identity.user).everything === false ? capabilitiesFor(init.capabilities, deps.gate.permit(server, identity.user)) : undefined);
   if (message.method === 'subscriptions/listen') return listen(deps, res, message, mux, init, identity.user, server);
   if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, server, identity.user, accepts);
   forward(deps, server, mux, res, message, identity.user, accepts, init.serverInfo);
 }
 
-function discover(res: ServerResponse, message: JsonRpcRequest, init: InitializeResult, accepts: Accepts): void {
-  const capabilities = { ...init.capabilities };
+/** `capabilities`: the server's, cut down to what this person may use (by default all of them). */
+function discover(res: ServerResponse, message: JsonRpcRequest, init: InitializeResult, accepts: Accepts, allowed?: Record<string, unknown>): void {
+  const capabilities = { ...(allowed ?? init.capabilities) };
   const result: Record<string, unknown> = {
     resultType: 'complete',
     // Every revision the gateway serves (the older ones through initialize), as its errors say too.
@@ -125,10 +127,22 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
     if (!(e instanceof LimitError)) throw e;
     return sink.finish(errorResponse(message.id, e.code, e.message));
   }
-  const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools, release);
+  const record = activityRecorder(deps, server, user, message);
+  const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools, release, deps.gate, record);
   mux.attach(exchange);
-  exchange.bind(sink, message.id, wantsLogs);
-  mux.request(exchange, message);
+  const send = (refused: JsonRpcResponse | undefined) => {
+    if (!refused) {
+      exchange.bind(sink, message.id, wantsLogs);
+      return mux.request(exchange, message);
+    }
+    // Outside this person's permissions: answered here, the server never sees it.
+    exchange.close();
+    record?.(refused);
+    sink.finish(refused);
+  };
+  const refused = deps.gate?.check(server, user, message, mux, exchange);
+  if (refused instanceof Promise) refused.then(send, (e: Error) => { exchange.close(); sink.finish(errorResponse(message.id, ErrorCode.InternalError, e.message)); });
+  else send(refused);
 }
 
 /** Step: a retry carrying input responses resumes the parked call it names. */
@@ -139,4 +153,22 @@ function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequ
     throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
   }
   parked.resume(message.params!, new ResponseSink(res, accepts, { slowClientMs: deps.slowClientMs }), message.id, metaOf(message)![META.logLevel] !== undefined);
+}
+
+/** Calls of tools, prompts and resources are recorded in the activity log, as on the session path. */
+function activityRecorder(deps: McpEndpointDeps, server: string, user: string, message: JsonRpcRequest): ((answer: JsonRpcResponse) => void) | undefined {
+  const onactivity = deps.onactivity;
+  if (!onactivity || !MRTR_METHODS.has(message.method)) return undefined;
+  const started = performance.now();
+  const p = message.params;
+  const name = typeof p?.name === 'string' ? p.name : typeof p?.uri === 'string' ? p.uri : undefined;
+  return (answer) => {
+    const result = answer.result as { isError?: boolean; resultType?: string } | undefined;
+    // An input_required round is not the end of the call: its retry is recorded when it ends.
+    if (result?.resultType === 'input_required') return;
+    onactivity({
+      at: Date.now(), server, user, session: 'stateless', method: message.method, name,
+      ms: Math.round((performance.now() - started) * 10) / 10, ok: !answer.error && result?.isError !== true, error: answer.error?.message,
+    });
+  };
 }

@@ -24,6 +24,8 @@ export const ErrorCode = {
   SessionNotFound: -32001,
   /** Ours: a per-person limit was reached (the message names the setting). */
   LimitReached: -32099,
+  /** Ours: the server's permissions do not let this person use what the request names (the message names the rule). */
+  PermissionDenied: -32098,
 } as const;
 
 export function isRequest(m: JsonRpcMessage): m is JsonRpcRequest {

@@ -11,6 +11,8 @@ import type { ResponseSink } from './response-sink.ts';
 import { appendLocalTools, findLocalTool, type LocalTool } from './local-tools.ts';
 import { CLIENT_CAPABILITY_OF } from './protocol.ts';
 import type { RequestBudget } from './limits.ts';
+import type { PermissionGate } from '../permissions/gate.ts';
+import { isListMethod } from '../permissions/lists.ts';
 import { Streams, KEEPALIVE_MS, type ReplayOptions, type Stream } from './streams.ts';
 
 export type { ReplayOptions } from './streams.ts';
@@ -43,6 +45,8 @@ export interface SessionInit {
   localTools?: LocalTool[];
   /** Counts this person's requests in flight against their limit; default no limit. */
   budget?: RequestBudget;
+  /** The server's permissions: what this person may see and use; default everything. */
+  gate?: PermissionGate;
   replay?: ReplayOptions;
 }
 
@@ -122,17 +126,38 @@ export class Session implements MuxClient {
       );
       return;
     }
+    const refused = this.init.gate?.check(this.server, this.user, message, this.mux, this);
+    if (refused instanceof Promise) {
+      refused.then(
+        (r) => (this.closed ? sink.fail(ErrorCode.ConnectionClosed, 'the session ended') : r ? this.refuse(message, r, sink) : this.forward(message, sink)),
+        (e: Error) => sink.fail(ErrorCode.InternalError, e.message),
+      );
+      return;
+    }
+    if (refused) return this.refuse(message, refused, sink);
+    this.forward(message, sink);
+  }
+
+  /** A request the server's permissions do not allow: answered here, recorded, never sent on. */
+  private refuse(message: JsonRpcRequest, refusal: JsonRpcResponse, sink: ResponseSink): void {
+    if (TRACKED.has(message.method)) this.init.onactivity?.({
+      at: Date.now(), server: this.server, user: this.user, session: this.id, method: message.method, name: nameOf(message), ms: 0, ok: false, error: refusal.error?.message,
+    });
+    sink.finish(refusal);
+  }
+
+  private forward(message: JsonRpcRequest, sink: ResponseSink): void {
+    const id = message.id;
     let release = () => {};
     try {
       if (this.init.budget) release = this.init.budget.take(this.user);
     } catch (e) {
       return sink.finish(errorResponse(id, ErrorCode.LimitReached, (e as Error).message));
     }
-    const p = message.params;
     const tracked = TRACKED.has(message.method) && this.init.onactivity !== undefined;
     const post: Post = {
       id, release, method: message.method, started: tracked ? performance.now() : 0, at: Date.now(),
-      name: !tracked ? undefined : typeof p?.name === 'string' ? p.name : typeof p?.uri === 'string' ? p.uri : undefined,
+      name: tracked ? nameOf(message) : undefined,
     };
     this.posts.set(id, post);
     this.bind(post, sink);
@@ -195,6 +220,7 @@ export class Session implements MuxClient {
   deliver(message: JsonRpcMessage, related?: JsonRpcId): boolean {
     if (this.closed) return false;
     if (isResponse(message)) return this.answer(message);
+    if (message.method === 'notifications/tools/list_changed') this.init.gate?.forget(this.mux);
     // A request the client's capabilities do not cover is refused (the multiplexer answers the server).
     if ('id' in message && 'method' in message) {
       const needs = CLIENT_CAPABILITY_OF[message.method];
@@ -214,6 +240,7 @@ export class Session implements MuxClient {
     if (!post) return false;
     this.posts.delete(post.id);
     post.release();
+    if (this.init.gate && message.result && isListMethod(post.method)) this.init.gate.filter(this.server, this.user, post.method, message.result, this.mux);
     if (post.method === 'tools/list' && this.init.localTools?.length && message.result) appendLocalTools(message.result, this.init.localTools);
     if (post.started) this.record(post, message);
     if (post.stream) {
@@ -279,4 +306,10 @@ export class Session implements MuxClient {
     this.posts.clear();
     this.streams.close();
   }
+}
+
+/** The tool, prompt or resource a call names. */
+function nameOf(message: JsonRpcRequest): string | undefined {
+  const p = message.params;
+  return typeof p?.name === 'string' ? p.name : typeof p?.uri === 'string' ? p.uri : undefined;
 }

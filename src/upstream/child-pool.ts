@@ -79,12 +79,17 @@ export class UpstreamPool {
     this.servers = servers;
     const stops: Promise<void>[] = [];
     for (const [key, e] of this.entries) {
-      if (JSON.stringify(before[e.server]) !== JSON.stringify(servers[e.server])) {
+      if (runKey(before[e.server]) !== runKey(servers[e.server])) {
         this.entries.delete(key);
         stops.push(e.mux.close());
       }
     }
     await Promise.all(stops);
+  }
+
+  /** The upstreams of a server now (to tell their sessions something). */
+  muxesOf(server: string): Multiplexer[] {
+    return [...this.entries.values()].filter((e) => e.server === server).map((e) => e.mux);
   }
 
   /** The key deciding which sessions share an upstream. */
@@ -223,4 +228,11 @@ export class UpstreamPool {
     this.entries.clear();
     await Promise.all(all.map((e) => e.mux.close()));
   }
+}
+
+/** What decides how a server's processes run: its settings but its permissions (those change nothing in a process). */
+function runKey(config: ServerConfig | undefined): string {
+  if (!config) return '';
+  const { permissions: _permissions, ...rest } = config as ServerConfig & { permissions?: unknown };
+  return JSON.stringify(rest);
 }

@@ -176,6 +176,11 @@ export class Multiplexer {
   private duplicate(a: Attached, id: JsonRpcId): void {
     a.client.deliver(errorResponse(id, ErrorCode.InvalidRequest, `a request with id ${JSON.stringify(id)} is already in flight`), id);
   }
+  /** A notification of the gateway's own to every session of this upstream (a list that changed for them). */
+  broadcast(message: JsonRpcNotification): void {
+    for (const a of this.clients.values()) a.client.deliver(message);
+  }
+
   /** Subscribes a client to a resource without a request of its own (a 2026-07-28 listen stream). */
   subscribe(client: MuxClient, uri: string): void {
     const a = this.clients.get(client);

@@ -3,6 +3,7 @@
 // stop it. Each start is a Run; every state change first checks the run is still the current one,
 // so the late failure of an old start never touches a newer one, and whoever started a process
 // stops it.
+import { announceListChanges } from '../permissions/lists.ts';
 import type { Logger } from '../logging/logger.ts';
 import { errorResponse, isResponse, ErrorCode, type JsonRpcMessage, type JsonRpcResponse } from '../jsonrpc/messages.ts';
 import type { StderrLog, Upstream, UpstreamExit } from './upstream.ts';
@@ -132,7 +133,8 @@ export class UpstreamRunner {
       }, options.startTimeoutMs);
       if (run.ended) throw new Error(run.ended);
       if (response.error) throw new Error(`the server refused to initialize: ${response.error.message}`);
-      this.init = response.result as InitializeResult;
+      // Lists can change whenever the owner edits permissions, whatever the server says of its own.
+      this.init = announceListChanges(response.result as InitializeResult);
       run.upstream.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       this.state = 'ready';
       if (this.paused) run.upstream.pause?.();

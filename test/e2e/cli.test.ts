@@ -126,3 +126,25 @@ test('doctor names a server whose command is missing and one that does not start
     await fs.rm(home, { recursive: true, force: true });
   }
 });
+
+test('import while serve runs on the same folder goes through the running instance: the servers are served at once and the file is written by one owner', async () => {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-import-running-'));
+  const { startServe, adminCall } = await import('../support/serve-process.ts');
+  const serve = startServe(home, ['--port', '0'], { MCP_PUBLISH_SECRETS: 'memory' });
+  try {
+    const info = await serve.ready();
+    const claude = path.join(home, 'claude_desktop_config.json');
+    await fs.writeFile(claude, JSON.stringify({ mcpServers: { notes: { command: process.execPath, args: ['--version'] } } }));
+    const r = run(['import', claude], home);
+    assert.equal(await r.exit, 0, r.err());
+    assert.match(r.out(), /added notes/);
+    assert.match(r.out(), /through the running MCP Publish/);
+    const servers = await adminCall<{ name: string }[]>(info.admin, 'GET', '/api/servers');
+    assert.ok(servers.some((s) => s.name === 'notes'), 'the running instance serves what was imported, without a restart');
+    const file = JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8'));
+    assert.ok(file.mcpServers.notes, 'and it is in the config file');
+  } finally {
+    await serve.kill('SIGTERM');
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});

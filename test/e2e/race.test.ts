@@ -164,7 +164,10 @@ for (const mode of MODES) {
     assert.deepEqual(tally.misroutes.slice(0, 10), [], `${tally.misroutes.length} misrouted`);
     assert.equal(tally.failed, 0);
     assert.ok(tally.progress > CALLS * USERS * SESSIONS, 'progress flowed');
-    assert.ok(tally.logs > 0 && tally.updates > 0, 'log lines and resource updates flowed');
+    assert.ok(tally.updates > 0, 'resource updates flowed');
+    // On a shared child a log line goes only to the one person with calls in flight; when all three
+    // always are (a loaded machine), every line is rightly withheld.
+    if (mode !== 'shared') assert.ok(tally.logs > 0, 'log lines flowed');
     if (mode === 'per-session' || mode === 'auto') {
       assert.equal(tally.refused, 0, 'with a process per session every question is placed');
       assert.ok(tally.delivered > 0);

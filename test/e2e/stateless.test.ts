@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, rawPost, startGateway, type TestGateway } from '../support/gateway.ts';
+import { openListen as openListenAt } from '../support/stateless.ts';
 
 let gw: TestGateway;
 before(async () => { gw = await startGateway({ slow: fixture('slow-server', { isolation: 'per-user' }), auto: fixture('slow-server') }); });
@@ -164,38 +165,8 @@ test('an unknown method gets 404 and method not found, as the revision says', as
   assert.equal(r.json.id, 9);
 });
 
-/** Opens a subscriptions/listen stream; its messages arrive in `events` as they come. */
-async function openListen(notifications: Record<string, unknown>, id = 77) {
-  const abort = new AbortController();
-  const res = await fetch(gw.mcpUrl('slow'), {
-    method: 'POST', signal: abort.signal,
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': V, 'mcp-method': 'subscriptions/listen' },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: envelope() } }),
-  });
-  const events: Array<Record<string, any>> = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) !== -1) {
-          const data = buffer.slice(0, i).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('');
-          buffer = buffer.slice(i + 2);
-          if (data) events.push(JSON.parse(data));
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  const until = async (check: () => boolean, ms = 3000) => {
-    const end = Date.now() + ms;
-    while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    return check();
-  };
-  return { res, events, until, close: () => abort.abort() };
+function openListen(notifications: Record<string, unknown>, id = 77) {
+  return openListenAt(gw.mcpUrl('slow'), notifications, id);
 }
 
 test('subscriptions/listen acknowledges first, then carries only the notifications asked for, tagged with its id', async () => {

@@ -9,6 +9,7 @@ import { ErrorBanner } from '../components/Problems.tsx';
 import { ImportPanel } from '../servers/ImportPanel.tsx';
 import { ServerCard } from '../servers/ServerCard.tsx';
 import { ServerForm } from '../servers/ServerForm.tsx';
+import { PermissionsPanel } from '../servers/PermissionsPanel.tsx';
 
 /** Processes start and stop without a status event: look again this often while the page shows. */
 const POLL_MS = 5000;
@@ -20,6 +21,7 @@ export function ServersPage() {
   const servers = useLoad(() => client.servers(), [client]);
   const [adding, setAdding] = useState<'paste' | 'form'>();
   const [editing, setEditing] = useState<string>();
+  const [tools, setTools] = useState<string>();
   const [saved, setSaved] = useState<{ name: string; added: boolean }>();
   const onSaved = (added: boolean) => (view: ServerView) => {
     setSaved({ name: view.name, added });
@@ -71,7 +73,12 @@ export function ServersPage() {
       <div className="stack">
         {list.map((s) => editing === s.name
           ? <ServerForm key={s.name} server={s} existing={names} onSaved={onSaved(false)} onCancel={() => setEditing(undefined)} />
-          : <ServerCard key={s.name} server={s} highlight={saved?.name === s.name} published={Boolean(status?.published)} onEdit={then(() => { setEditing(s.name); setAdding(undefined); setSaved(undefined); })} onChanged={servers.reload} />)}
+          : tools === s.name
+            ? <PermissionsPanel key={s.name} server={s} onSaved={(view) => { setTools(undefined); setSaved({ name: view.name, added: false }); servers.reload(); }} onClose={() => setTools(undefined)} />
+            : <ServerCard key={s.name} server={s} highlight={saved?.name === s.name} published={Boolean(status?.published)}
+              onEdit={then(() => { setEditing(s.name); setTools(undefined); setAdding(undefined); setSaved(undefined); })}
+              onPermissions={then(() => { setTools(s.name); setEditing(undefined); setAdding(undefined); setSaved(undefined); })}
+              onChanged={servers.reload} />)}
       </div>
     </div>
   );

@@ -21,7 +21,7 @@ const ISOLATION = {
   shared: 'One process for everyone',
 } as const;
 
-export function ServerCard({ server, published, onEdit, onChanged, highlight = false }: { server: ServerView; published: boolean; onEdit(): void; onChanged(): void; highlight?: boolean }) {
+export function ServerCard({ server, published, onEdit, onPermissions, onChanged, highlight = false }: { server: ServerView; published: boolean; onEdit(): void; onPermissions(): void; onChanged(): void; highlight?: boolean }) {
   const { client } = useApp();
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<ServerTestResult>();
@@ -57,6 +57,7 @@ export function ServerCard({ server, published, onEdit, onChanged, highlight = f
         </div>
         <div className="actions">
           <button type="button" className="btn" onClick={test} disabled={testing} aria-label={`Test ${server.name}`}>{testing ? 'Testing…' : 'Test'}</button>
+          <button type="button" className="btn" onClick={onPermissions} aria-label={`Tools and permissions of ${server.name}`}>Tools</button>
           <button type="button" className="btn" onClick={onEdit} aria-label={`Edit ${server.name}`}>Edit</button>
           <button type="button" className="btn btn-danger-quiet" onClick={() => setConfirmDelete(true)} aria-label={`Delete ${server.name}`}>Delete</button>
         </div>
@@ -79,6 +80,8 @@ export function ServerCard({ server, published, onEdit, onChanged, highlight = f
         {server.publicUrl ? <CopyField label="Public MCP URL" name={`Public MCP URL of ${server.name}`} value={server.publicUrl} />
           : server.enabled && <p className="muted small url-note">{published ? 'The public URL appears once the tunnel is online.' : 'Not published: turn on Publish to give it a public URL.'}</p>}
       </div>
+
+      {permissionsSummary(config.permissions) && <p className="small">{permissionsSummary(config.permissions)}</p>}
 
       {userEnv.length > 0 && (
         <p className="small">Asks each person for {userEnv.map((f, i) => <span key={f.name}>{i > 0 && ', '}<code>{f.name}</code>{f.secret && ' (secret)'}</span>)} on first use.</p>
@@ -114,4 +117,12 @@ export function ServerCard({ server, published, onEdit, onChanged, highlight = f
       )}
     </article>
   );
+}
+
+/** One line on the card about who may use what, when the server has permissions. */
+function permissionsSummary(permissions: unknown): string | undefined {
+  const p = permissions as { everyone?: string; allow?: unknown[]; deny?: unknown[] } | undefined;
+  if (!p) return undefined;
+  const rules = (p.allow?.length ?? 0) + (p.deny?.length ?? 0);
+  return `Permissions: ${rules} rule${rules === 1 ? '' : 's'}; everyone else may use ${p.everyone === 'nothing' ? 'nothing' : p.everyone === 'read-only' ? 'read-only tools' : 'everything'}.`;
 }
