@@ -3,7 +3,7 @@
 // carriage return) would be read as a formula (OWASP "CSV injection"), so it gets a leading '.
 import type { ActivityEntry } from './activity-log.ts';
 
-export const CSV_HEADER = ['id', 'time', 'kind', 'person', 'server', 'tool', 'method', 'duration_ms', 'result', 'error', 'action', 'target', 'detail'];
+export const CSV_HEADER = ['id', 'time', 'kind', 'person', 'client', 'server', 'tool', 'method', 'duration_ms', 'result', 'error', 'action', 'target', 'detail'];
 
 /** One cell: neutralized if a spreadsheet would run it, quoted if it needs to be. */
 export function csvCell(value: string | number | undefined): string {
@@ -17,6 +17,6 @@ export const csvRow = (cells: (string | number | undefined)[]): string => `${cel
 /** An entry's row, in the order of CSV_HEADER. */
 export function csvEntry(e: ActivityEntry): string {
   const time = new Date(e.at).toISOString();
-  if (e.kind === 'owner') return csvRow([e.id, time, 'owner', '', e.server, '', '', '', '', '', e.action, e.target, e.detail]);
-  return csvRow([e.id, time, 'call', e.userEmail ?? e.user, e.server, e.name ?? '', e.method, Math.round(e.ms), e.ok ? 'ok' : 'error', e.error, '', '', '']);
+  if (e.kind === 'owner') return csvRow([e.id, time, 'owner', '', '', e.server, '', '', '', '', '', e.action, e.target, e.detail]);
+  return csvRow([e.id, time, 'call', e.userEmail ?? e.user, e.client, e.server, e.name ?? '', e.method, Math.round(e.ms), e.ok ? 'ok' : 'error', e.error, '', '', '']);
 }

@@ -72,6 +72,8 @@ export interface ActivityRecordView {
   method: string;
   /** The tool, prompt or resource named by the call. */
   name?: string;
+  /** The MCP client, as it named itself (clientInfo.name). */
+  client?: string;
   ms: number;
   ok: boolean;
   /** Why it failed, in the words the client was given. */

@@ -65,9 +65,9 @@ test('the CSV export filters like the page, needs the token, and neutralizes for
   assert.match(res.headers.get('content-disposition')!, /^attachment; filename="mcp-publish-activity-\d{4}-\d\d-\d\d\.csv"$/);
   const csv = await res.text();
   const rows = csv.split('\r\n').filter(Boolean);
-  assert.equal(rows[0], 'id,time,kind,person,server,tool,method,duration_ms,result,error,action,target,detail');
+  assert.equal(rows[0], 'id,time,kind,person,client,server,tool,method,duration_ms,result,error,action,target,detail');
   assert.equal(rows.length, 1 + 4, 'a header and the four calls');
-  assert.equal(rows.filter((r) => /^\d{15}-\d{4},\d{4}-\d\d-\d\dT[\d:.]+Z,call,ana@example\.com,slow,echo,tools\/call,\d+,ok,,,,$/.test(r)).length, 3, rows.join('\n'));
+  assert.equal(rows.filter((r) => /^\d{15}-\d{4},\d{4}-\d\d-\d\dT[\d:.]+Z,call,ana@example\.com,[\w .-]+,slow,echo,tools\/call,\d+,ok,,,,$/.test(r)).length, 3, rows.join('\n'));
   const odd = rows.find((r) => r.includes('HYPERLINK'))!;
   assert.ok(odd.includes(`,"'=HYPERLINK(""http://evil.example"",""x"")",`), `quoted, quotes doubled, a leading ' before =: ${odd}`);
   assert.doesNotMatch(csv, /,"?=/, 'no cell starts with =');
@@ -93,5 +93,5 @@ test('the owner’s actions are kept in the same log: a server added, edited and
   const calls = await admin.ok<ActivityPage>('GET', `${ADMIN_ROUTES.activity}?person=ana@example.com`);
   assert.ok(calls.items.every((e) => e.kind !== 'owner'), 'a person filter is about calls');
   const csv = await admin.call('GET', `${ADMIN_ROUTES.activityCsv}?kind=owner`);
-  assert.match(csv.text, /,owner,,fresh,,,,,,server\.added,fresh,/);
+  assert.match(csv.text, /,owner,,,fresh,,,,,,server\.added,fresh,/);
 });

@@ -93,7 +93,7 @@ if (skip) {
     await filters.getByLabel('Result').selectOption('');
     await filters.getByLabel('Person').selectOption({ label: 'bob@example.com' });
     await rowCount(1);
-    assert.match(await rows().first().innerText(), /bob@example\.com\s+other\s+echo/);
+    assert.match(await rows().first().innerText(), /bob@example\.com\s+oauth-test-client\s+other\s+echo/);
     await filters.getByLabel('Person').selectOption('');
     await filters.getByLabel('Server').selectOption('slow');
     await rowCount(2);
@@ -138,10 +138,10 @@ if (skip) {
     assert.match(download.suggestedFilename(), /^mcp-publish-activity-\d{4}-\d\d-\d\d\.csv$/);
     const csv = await fs.readFile((await download.path())!, 'utf8');
     const lines = csv.split('\r\n').filter(Boolean);
-    assert.equal(lines[0], 'id,time,kind,person,server,tool,method,duration_ms,result,error,action,target,detail');
+    assert.equal(lines[0], 'id,time,kind,person,client,server,tool,method,duration_ms,result,error,action,target,detail');
     assert.equal(lines.length, 1 + 5, 'three calls and two owner actions');
-    assert.match(csv, /,call,ana@example\.com,slow,echo,tools\/call,\d+,ok,/);
-    assert.match(csv, /,owner,,,,,,,,person\.denied,bob@example\.com,/);
+    assert.match(csv, /,call,ana@example\.com,oauth-test-client,slow,echo,tools\/call,\d+,ok,/);
+    assert.match(csv, /,owner,,,,,,,,,person\.denied,bob@example\.com,/);
     assert.doesNotMatch(csv, /secret-argument-value/);
     assert.deepEqual(pageErrors.filter((e) => /Content Security Policy/i.test(e)), [], 'the download needs nothing the CSP refuses');
   });

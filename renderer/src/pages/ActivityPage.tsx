@@ -147,7 +147,7 @@ function EntryRow({ a }: { a: Row }) {
   return (
     <tr className={a.ok ? '' : 'is-error'}>
       {when}
-      <td data-label="Person">{a.userEmail ?? a.user}</td>
+      <td data-label="Person">{a.userEmail ?? a.user}{a.client && <div className="muted small">{a.client}</div>}</td>
       <td data-label="Server"><code className="tag">{a.server}</code></td>
       <td data-label="Tool"><code>{a.name ?? a.method}</code>{a.name && METHOD[a.method] !== 'tool' && <span className="muted small"> {METHOD[a.method] ?? a.method}</span>}</td>
       <td data-label="Time taken" className="num">{duration(a.ms)}</td>
