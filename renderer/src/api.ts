@@ -2,10 +2,13 @@
 // bodies and answers come type-only from the contract (src/admin/api.ts); every failure becomes
 // an ApiFailure carrying the API's own `error`, `message` and `problems`.
 import type {
-  AccessInput, ActivityPage, AccessView, AdminApi, AdminRoute, ApiError, ApiErrorCode, ClientView, ImportRequest, ImportResult,
+  AccessInput, ActivityPage, ActivityStatsView, AccessView, AdminApi, AdminRoute, ApiError, ApiErrorCode, ClientView, ImportRequest, ImportResult,
   InviteView, LocalAccountRequest, ProblemView, PublishSettingsInput, PublishSettingsView, ServerTestResult, ServerView, StatusView, TestSignInRequest,
-  TestSignInResult, UpstreamView, UserAction, UserView, ServerToolsView, PermissionPreview, PermissionPreviewRequest,
+  StatsWindow, TestSignInResult, UpstreamView, UserAction, UserView, ServerToolsView, PermissionPreview, PermissionPreviewRequest,
 } from '../../src/admin/api.ts';
+
+/** The filters of GET activity and activity.csv (times as epoch ms in text). */
+export interface ActivityQuery { person?: string; server?: string; tool?: string; result?: string; kind?: string; since?: string; until?: string; before?: string; limit?: string }
 
 /** The contract's codes, plus `unreachable`: the core did not answer at all. */
 export type FailureCode = ApiErrorCode | 'unreachable';
@@ -75,8 +78,29 @@ export class AdminClient {
   savePermissions(name: string, permissions: unknown): Promise<ServerView> { return this.request('PUT /api/servers/:name/permissions', { params: { name }, body: permissions }); }
   previewPermissions(name: string, request: PermissionPreviewRequest): Promise<PermissionPreview> { return this.request('POST /api/servers/:name/permissions/preview', { params: { name }, body: request }); }
   importServers(request: ImportRequest): Promise<ImportResult> { return this.request('POST /api/import', { body: request }); }
-  /** Kept calls, newest first (filters as GET /api/activity takes them). */
-  activity(query: { person?: string; server?: string; result?: string; before?: string; limit?: string }): Promise<ActivityPage> { return this.request('GET /api/activity', { query }); }
+  /** Kept calls and owner actions, newest first (filters as GET /api/activity takes them). */
+  activity(query: ActivityQuery): Promise<ActivityPage> { return this.request('GET /api/activity', { query: { ...query } }); }
+  activityStats(window: StatsWindow, server?: string): Promise<ActivityStatsView> { return this.request('GET /api/activity/stats', { query: { window, server } }); }
+
+  /**
+   * Every entry matching `query` as a CSV file. Fetched with the token, as every call is (a plain
+   * link could not carry it); the page saves the Blob under the name the core gave.
+   */
+  async activityCsv(query: ActivityQuery): Promise<{ blob: Blob; filename: string }> {
+    const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => Boolean(e[1])));
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/activity.csv${q.size ? `?${q}` : ''}`, { headers: { authorization: `Bearer ${this.token}` } });
+    } catch {
+      throw new ApiFailure(0, 'unreachable', 'MCP Publish is not answering. Is it still running?');
+    }
+    if (!res.ok) {
+      const e = (parse(await res.text()) ?? {}) as Partial<ApiError>;
+      throw new ApiFailure(res.status, e.error ?? 'internal', e.message ?? `HTTP ${res.status}`, e.problems ?? []);
+    }
+    const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'activity.csv';
+    return { blob: await res.blob(), filename };
+  }
   upstreams(): Promise<UpstreamView[]> { return this.request('GET /api/upstreams'); }
   stderr(key: string): Promise<string> { return this.request('GET /api/upstreams/:key/stderr', { params: { key } }); }
 

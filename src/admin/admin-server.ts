@@ -25,10 +25,13 @@ import { inviteRoutes } from './routes-invites.ts';
 import { DEFAULT_UI_DIR, serveUiFile } from './ui-files.ts';
 import { ServerHealth } from './server-health.ts';
 import { adminSessionFile, loadAdminSession, saveAdminSession } from './admin-session.ts';
-import { FileActivityLog, MemoryActivityLog, type ActivityLog } from '../activity/activity-log.ts';
+import { MemoryActivityLog, type ActivityLog } from '../activity/activity-log.ts';
+import { FileActivityLog } from '../activity/file-activity-log.ts';
 import type { ActivityRecord } from '../sessions/session.ts';
 import { activityView } from './views.ts';
 import { activityRoutes } from './routes-activity.ts';
+import { recordPersonDecisions } from '../activity/owner-actions.ts';
+import { OtlpExporter } from '../activity/otlp-export.ts';
 import { permissionRoutes } from './routes-permissions.ts';
 
 export interface AdminServerOptions {
@@ -64,14 +67,18 @@ export class AdminServer {
   readonly health: ServerHealth;
   /** Every finished call, kept across restarts when there is a data folder. */
   readonly activity: ActivityLog;
-  private readonly record = (r: ActivityRecord) => { this.activity.append(activityView(this.o.publisher, r)); };
+  /** The calls as spans to `activity.otlpEndpoint`, when one is set. */
+  private readonly otlp: OtlpExporter;
+  private readonly record = (r: ActivityRecord) => { const view = activityView(this.o.publisher, r); this.activity.append(view); this.otlp.record(view); };
   endpoint?: AdminEndpoint;
+  private stopDecisions?: () => void;
 
   constructor(private readonly o: AdminServerOptions) {
     this.health = new ServerHealth({ publisher: o.publisher, logger: o.logger.child({ component: 'health' }) });
     this.activity = o.dataDir
       ? new FileActivityLog(path.join(o.dataDir, 'activity'), () => o.publisher.currentConfig.activity)
       : new MemoryActivityLog();
+    this.otlp = new OtlpExporter(() => o.publisher.currentConfig.activity.otlpEndpoint, o.logger.child({ component: 'otlp' }));
     const deps: AdminDeps = {
       publisher: o.publisher, config: new ConfigEditor(o.publisher, o.configFile),
       secrets: o.secrets, state: o.state, logger: o.logger, health: this.health, activity: this.activity,
@@ -101,6 +108,7 @@ export class AdminServer {
     this.endpoint = { url: `http://127.0.0.1:${address.port}`, token: this.token, pid: process.pid };
     this.health.start();
     this.o.publisher.on('activity', this.record);
+    this.stopDecisions = recordPersonDecisions(this.o.publisher, this.activity);
     this.events.start();
     return this.endpoint;
   }
@@ -148,6 +156,7 @@ export class AdminServer {
         const params = Object.fromEntries(route.names.map((n, i) => [n, decodeParam(m[i + 1]!)]));
         const ctx: RouteContext = { req, res, params, url, body: async (schema) => parseBody(schema, await readJson(req)) };
         const answer = await handle(ctx);
+        if (res.headersSent) return; // the route wrote its own answer (a download)
         if (typeof answer === 'string') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(answer);
         else sendJson(res, 200, answer);
         return;
@@ -164,7 +173,9 @@ export class AdminServer {
   async stop(): Promise<void> {
     this.health.stop();
     this.o.publisher.off('activity', this.record);
+    this.stopDecisions?.();
     await this.activity.flush();
+    await this.otlp.close();
     this.events.close();
     if (this.server) await closeServer(this.server);
     this.server = undefined;

@@ -72,6 +72,8 @@ export interface ActivityRecordView {
   method: string;
   /** The tool, prompt or resource named by the call. */
   name?: string;
+  /** The MCP client, as it named itself (clientInfo.name). */
+  client?: string;
   ms: number;
   ok: boolean;
   /** Why it failed, in the words the client was given. */
@@ -277,8 +279,46 @@ export interface ActivityView extends ActivityRecordView {
   userEmail?: string;
 }
 
-/** GET activity: a page of kept calls; `next` is the `before` of the following page. */
-export interface ActivityPage { items: (ActivityView & { id: string })[]; next?: string }
+/** A kept call; `kind` is absent in records written before owner actions were kept. */
+export type ActivityCallItem = ActivityView & { id: string; kind?: 'call' };
+
+/**
+ * Something the owner did, kept in the same log: a config change, a decision about a person, an
+ * invite, a revoked client, a permission edit. `action` is dotted ("server.added"); never a secret.
+ */
+export interface OwnerActionView {
+  kind: 'owner';
+  id: string;
+  at: number;
+  action: string;
+  /** What it was done to: a server's name, a person's email, a client. */
+  target?: string;
+  /** A few words more ("allow list, login"); never a value that could be a secret. */
+  detail?: string;
+  /** The server it concerns, so the server filter finds it. */
+  server?: string;
+}
+
+export type ActivityItem = ActivityCallItem | OwnerActionView;
+
+/** GET activity: a page of kept calls and owner actions; `next` is the `before` of the following page. */
+export interface ActivityPage { items: ActivityItem[]; next?: string }
+
+export type StatsWindow = 'hour' | 'day' | 'week';
+
+/** One tool's calls in the window: `buckets` counts calls per `bucketMs`, oldest first. */
+export interface ToolStatsView { server: string; tool: string; calls: number; errors: number; p50Ms: number; p95Ms: number; buckets: number[] }
+
+/** GET activity/stats: per (server, tool) over the last hour, day or week, busiest first. */
+export interface ActivityStatsView {
+  window: StatsWindow;
+  since: number;
+  until: number;
+  bucketMs: number;
+  tools: ToolStatsView[];
+  /** Every tool together, per bucket, oldest first. */
+  buckets: { calls: number; errors: number }[];
+}
 
 /** A config problem: its JSON path (`mcpServers.github.args[0]`) and why. */
 export interface ProblemView { path: string; reason: string }

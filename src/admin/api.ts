@@ -48,6 +48,8 @@ export const ADMIN_ROUTES = {
   client: '/api/clients/:grantId',
   upstreams: '/api/upstreams',
   activity: '/api/activity',
+  activityCsv: '/api/activity.csv',
+  activityStats: '/api/activity/stats',
   upstreamStderr: '/api/upstreams/:key/stderr',
 } as const;
 
@@ -124,7 +126,7 @@ export type AccessInput = Omit<AccessConfig, 'login'> & {
 // ---- Answers: in api-answers.ts, re-exported here (one contract, two files for size) ----------
 
 export type * from './api-answers.ts';
-import type { StatusView, PublishSettingsView, PublishSettingsInput, UpstreamView, ServerView, ServerTestResult, ImportResult, AccessView, TestSignInResult, UserView, InviteView, ClientView, ActivityView, ProblemView, ActivityPage, ServerToolsView, PermissionPreview } from './api-answers.ts';
+import type { StatusView, PublishSettingsView, PublishSettingsInput, UpstreamView, ServerView, ServerTestResult, ImportResult, AccessView, TestSignInResult, UserView, InviteView, ClientView, ActivityView, ProblemView, ActivityPage, ServerToolsView, PermissionPreview, ActivityStatsView } from './api-answers.ts';
 
 /** Every error answer. `problems` comes with `invalid_config` and `bad_request`. */
 export interface ApiError { error: ApiErrorCode; message: string; problems?: ProblemView[] }
@@ -178,10 +180,19 @@ export interface AdminApi {
   'DELETE /api/clients/:grantId': { answer: { revoked: string } };
   'GET /api/upstreams': { answer: UpstreamView[] };
   /**
-   * Kept calls, newest first. Query: `person` (user id or email), `server`, `tool`, `result`
-   * (ok | error), `since` (epoch ms), `limit` (default 50, at most 500), `before` (a page's `next`).
+   * Kept calls and owner actions, newest first. Query: `person` (user id or email), `server`,
+   * `tool`, `result` (ok | error), `kind` (call | owner), `since` and `until` (epoch ms; until
+   * excluded), `limit` (default 50, at most 500), `before` (a page's `next`). `person`, `tool`
+   * and `result` are about calls: with one of them, owner actions are left out.
    */
   'GET /api/activity': { answer: ActivityPage };
+  /**
+   * Every kept entry matching the same filters (no `limit`, `before`), newest first, as
+   * text/csv (an attachment). Cells starting with = + - @ get a leading ' (no formulas).
+   */
+  'GET /api/activity.csv': { answer: string };
+  /** Calls, errors, p50/p95 per (server, tool). Query: `window` (hour | day | week; default day), `server`. */
+  'GET /api/activity/stats': { answer: ActivityStatsView };
   /** The child's recent stderr, text/plain. */
   'GET /api/upstreams/:key/stderr': { answer: string };
 }

@@ -50,6 +50,8 @@ export function accessRoutes(deps: AdminDeps): Routes {
       const { redirectUris: _shown, ...access } = await body(z.record(z.string(), z.unknown()));
       // An entry that is not an email (or a domain) can never match anyone: refused, beside its field.
       const listProblems = accessListProblems(access);
+      const before = publisher.currentConfig.access;
+      let secretsSet = 0;
       if (listProblems.length) throw new ConfigError('invalid_config', undefined, listProblems);
       await deps.config.edit(async (raw) => {
         const current = publisher.currentConfig.access.login;
@@ -82,8 +84,13 @@ export function accessRoutes(deps: AdminDeps): Routes {
         }
         if (writes.length && !secrets) throw new AdminError(500, 'internal', 'there is no secret store to keep the client secret in');
         for (const [key, value] of writes) await secrets!.set(key, value);
+        secretsSet = writes.length;
       });
       deps.logger.info('owner saved the sign-in settings');
+      // Which parts changed, by name: never a value (a list may be private, a secret is secret).
+      const after = publisher.currentConfig.access as Record<string, unknown>;
+      const changed = Object.keys({ ...before, ...after }).filter((k) => JSON.stringify((before as Record<string, unknown>)[k]) !== JSON.stringify(after[k]));
+      deps.activity.recordOwnerAction({ action: 'access.changed', detail: [...changed, ...(secretsSet ? ['client secret'] : [])].join(', ') || 'no change' });
       return accessView(publisher, secrets);
     },
 

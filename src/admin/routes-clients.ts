@@ -13,7 +13,7 @@ const CLIENTS = 'oidc.Client';
 interface GrantPayload { accountId?: string; clientId?: string; iat?: number; exp?: number; resources?: Record<string, unknown> }
 interface ClientPayload { client_id?: string; client_name?: string }
 
-export function clientRoutes({ publisher, state, logger }: AdminDeps): Routes {
+export function clientRoutes({ publisher, state, logger, activity }: AdminDeps): Routes {
   const store = (): StateStore => {
     if (!state || !publisher.signIn) throw new AdminError(409, 'no_sign_in', 'sign-in is not running');
     return state;
@@ -47,6 +47,8 @@ export function clientRoutes({ publisher, state, logger }: AdminDeps): Routes {
       if (!grant || !(await revokeGrant(s, key))) throw new AdminError(404, 'not_found', 'no such client grant (it may have been revoked or expired)');
       // Every MCP request checks its token's grant, so the client's next request is refused (401).
       logger.info({ client: grant.clientId, user: grant.accountId }, 'owner revoked a client');
+      const user = grant.accountId ? publisher.signIn?.users.get(grant.accountId) : undefined;
+      activity.recordOwnerAction({ action: 'client.revoked', target: user?.email ?? grant.accountId, ...(grant.clientId ? { detail: hostOf(grant.clientId) } : {}) });
       return { revoked: key };
     },
   };

@@ -43,7 +43,7 @@ async function views(p: Publisher, local: LocalAccounts, secrets: SecretStore | 
   }));
 }
 
-export function inviteRoutes({ publisher, secrets, logger }: AdminDeps): Routes {
+export function inviteRoutes({ publisher, secrets, logger, activity }: AdminDeps): Routes {
   const local = (): LocalAccounts => {
     const s: SignIn | undefined = publisher.signIn;
     if (!s) throw new AdminError(409, 'no_sign_in', 'sign-in is not running');
@@ -62,6 +62,7 @@ export function inviteRoutes({ publisher, secrets, logger }: AdminDeps): Routes 
       // Kept so the owner can copy it again later; the state store holds only its hash.
       await secrets?.set(LINK_KEY(id), token);
       logger.info({ replaced: earlier }, 'owner created an invite link');
+      activity.recordOwnerAction({ action: 'invite.created', target: email.trim(), ...(earlier ? { detail: 'replaced an earlier link' } : {}) });
       const info = (await accounts.listInvites()).find((i) => i.id === id)!;
       return {
         id, email: info.email, ...(info.name ? { name: info.name } : {}), createdAt: info.createdAt, expiresAt: info.expiresAt,
@@ -72,9 +73,11 @@ export function inviteRoutes({ publisher, secrets, logger }: AdminDeps): Routes 
     'GET /api/invites': async () => views(publisher, local(), secrets),
 
     'DELETE /api/invites/:id': async ({ params }) => {
+      const email = (await local().listInvites()).find((i) => i.id === params.id)?.email;
       if (!(await local().revokeInvite(params.id!))) throw new AdminError(404, 'not_found', 'no such invite (it may have been used, revoked or have expired)');
       await secrets?.delete(LINK_KEY(params.id!));
       logger.info('owner revoked an invite link');
+      activity.recordOwnerAction({ action: 'invite.revoked', ...(email ? { target: email } : {}) });
       return { revoked: params.id! };
     },
   };

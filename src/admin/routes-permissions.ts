@@ -49,6 +49,7 @@ export function permissionRoutes(deps: AdminDeps): Routes {
         else server.permissions = value;
       });
       deps.logger.info({ server: name }, 'owner changed a server\'s permissions');
+      deps.activity.recordOwnerAction({ action: 'permissions.changed', target: name, server: name, detail: describePermissions(value) });
       const view = serverViews(publisher, health).find((s) => s.name === name);
       if (!view) throw new AdminError(404, 'not_found', `no server named "${name}"`);
       return view;
@@ -90,4 +91,14 @@ function personOf(deps: AdminDeps, p: NonNullable<PermissionPreviewRequest['pers
   if (known) return { ...known, groups: [...known.groups, ...p.groups], githubOrgs: [...known.githubOrgs, ...p.githubOrgs], githubTeams: [...known.githubTeams, ...p.githubTeams] };
   // Someone who has not signed in yet: as if their email were verified.
   return { id: 'preview', email: p.email, emailVerified: p.email !== undefined, groups: p.groups, githubOrgs: p.githubOrgs, githubTeams: p.githubTeams };
+}
+
+/** One line for the activity log: the rules in short (who and which preset), never more than the config says. */
+function describePermissions(value: unknown): string {
+  const r = ServerPermissions.safeParse(value);
+  if (value === null || !r.success) return 'removed: everyone let in uses everything';
+  const p = r.data;
+  const rules = p.allow.map((a) => `${a.who.join(', ')}: ${a.preset}`);
+  const denies = p.deny.map((d) => `never for ${d.who.join(', ')}: ${[...d.tools, ...d.prompts, ...d.resources].join(', ')}`);
+  return [...rules, ...denies, `everyone else: ${p.everyone}`].join('; ').slice(0, 500);
 }

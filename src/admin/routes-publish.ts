@@ -65,6 +65,7 @@ export function publishRoutes(deps: AdminDeps): Routes {
         for (const [key, value] of writes) await secrets!.set(key, value);
       });
       deps.logger.info({ tunnel: input.tunnel }, 'owner saved the publish settings');
+      deps.activity.recordOwnerAction({ action: 'publish.settings.changed', detail: `tunnel: ${input.tunnel}` });
       // Published: open the public URL again the new way (the status stream says how it goes).
       if (publisher.status().published) {
         await publisher.unpublish();

@@ -29,8 +29,11 @@ export function serverRoutes(deps: AdminDeps): Routes {
 
     'PUT /api/servers/:name': async ({ params, body }) => {
       const entry = await body(z.unknown()); // validated with the whole config, so problems carry its path
+      const existed = Object.hasOwn(publisher.currentConfig.mcpServers, params.name!);
       await config.edit((raw) => { raw.mcpServers = { ...(raw.mcpServers ?? {}), [params.name!]: entry }; });
       deps.logger.info({ server: params.name }, 'owner saved a server');
+      // The name only: an entry's env and headers may hold secrets.
+      deps.activity.recordOwnerAction({ action: existed ? 'server.edited' : 'server.added', target: params.name!, server: params.name! });
       health.checkInBackground(params.name!);
       return view(params.name!);
     },
@@ -43,6 +46,7 @@ export function serverRoutes(deps: AdminDeps): Routes {
         raw.mcpServers = rest;
       });
       deps.logger.info({ server: name }, 'owner deleted a server');
+      deps.activity.recordOwnerAction({ action: 'server.removed', target: name, server: name });
       return { deleted: name };
     },
 
@@ -107,6 +111,7 @@ export function serverRoutes(deps: AdminDeps): Routes {
       if (applied) {
         deps.logger.info({ added: report.filter((r) => r.status === 'added').map((r) => r.name) }, 'owner imported servers');
         for (const r of report) if (r.status === 'added') health.checkInBackground(r.name);
+        for (const r of report) if (r.status === 'added') deps.activity.recordOwnerAction({ action: 'server.added', target: r.name, server: r.name, detail: 'imported' });
       }
       return { dryRun: request.dryRun, applied, sources, report, errors };
     },

@@ -297,6 +297,8 @@ export const ActivityConfig = z.object({
   maxFiles: z.number().int().min(1).max(1000).default(8),
   /** Calls older than this many days are dropped; default 30. */
   maxAgeDays: z.number().int().min(1).max(3650).default(30),
+  /** An OTLP/HTTP collector (e.g. "http://127.0.0.1:4318"): every call is also sent there as a span (JSON, `/v1/traces`). Default none. */
+  otlpEndpoint: z.string().url().optional(),
 }).strict();
 export type ActivityConfig = z.infer<typeof ActivityConfig>;
 

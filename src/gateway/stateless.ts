@@ -162,12 +162,14 @@ function activityRecorder(deps: McpEndpointDeps, server: string, user: string, m
   const started = performance.now();
   const p = message.params;
   const name = typeof p?.name === 'string' ? p.name : typeof p?.uri === 'string' ? p.uri : undefined;
+  const clientName = (metaOf(message)?.[META.clientInfo] as { name?: unknown } | undefined)?.name;
+  const client = typeof clientName === 'string' ? clientName.slice(0, 100) : undefined;
   return (answer) => {
     const result = answer.result as { isError?: boolean; resultType?: string } | undefined;
     // An input_required round is not the end of the call: its retry is recorded when it ends.
     if (result?.resultType === 'input_required') return;
     onactivity({
-      at: Date.now(), server, user, session: 'stateless', method: message.method, name,
+      at: Date.now(), server, user, session: 'stateless', client, method: message.method, name,
       ms: Math.round((performance.now() - started) * 10) / 10, ok: !answer.error && result?.isError !== true, error: answer.error?.message,
     });
   };

@@ -26,6 +26,8 @@ export interface ActivityRecord {
   method: string;
   /** The tool, prompt or resource named by the call. */
   name?: string;
+  /** The MCP client, as it named itself (clientInfo.name). */
+  client?: string;
   ms: number;
   ok: boolean;
   error?: string;
@@ -105,6 +107,12 @@ export class Session implements MuxClient {
     this.mux.attach(this);
   }
 
+  /** The client's own name for itself, for activity records. */
+  private get clientName(): string | undefined {
+    const name = this.clientInfo?.name;
+    return typeof name === 'string' ? name.slice(0, 100) : undefined;
+  }
+
   /** True while a request of the session waits for its answer. */
   get working(): boolean { return this.posts.size > 0; }
 
@@ -141,7 +149,7 @@ export class Session implements MuxClient {
   /** A request the server's permissions do not allow: answered here, recorded, never sent on. */
   private refuse(message: JsonRpcRequest, refusal: JsonRpcResponse, sink: ResponseSink): void {
     if (TRACKED.has(message.method)) this.init.onactivity?.({
-      at: Date.now(), server: this.server, user: this.user, session: this.id, method: message.method, name: nameOf(message), ms: 0, ok: false, error: refusal.error?.message,
+      at: Date.now(), server: this.server, user: this.user, session: this.id, client: this.clientName, method: message.method, name: nameOf(message), ms: 0, ok: false, error: refusal.error?.message,
     });
     sink.finish(refusal);
   }
@@ -270,7 +278,7 @@ export class Session implements MuxClient {
     const result = message.result as { isError?: boolean } | undefined;
     const ok = !message.error && result?.isError !== true;
     this.init.onactivity!({
-      at: Date.now(), server: this.server, user: this.user, session: this.id, method: post.method, name: post.name,
+      at: Date.now(), server: this.server, user: this.user, session: this.id, client: this.clientName, method: post.method, name: post.name,
       ms: Math.round((performance.now() - post.started) * 10) / 10, ok,
       error: message.error?.message,
     });

@@ -148,7 +148,7 @@ test('the stateless path: lists cut down, calls refused before the server, disco
   const { tokens } = await signInByHand(gw.issuer, ANA, { resource: gw.mcpUrl('files') });
   const auth = { authorization: `Bearer ${tokens.access_token}` };
   const url = gw.mcpUrl('files');
-  const records: { method: string; name?: string; ok: boolean; session: string; error?: string }[] = [];
+  const records: { method: string; name?: string; ok: boolean; session: string; error?: string; client?: string }[] = [];
   const onActivity = (r: (typeof records)[number]) => records.push(r);
   gw.publisher.on('activity', onActivity);
   const list = await statelessCall(url, 'tools/list', {}, auth);
@@ -161,7 +161,7 @@ test('the stateless path: lists cut down, calls refused before the server, disco
   assert.equal(read.json.result.content[0].text, 'first notes');
   gw.publisher.off('activity', onActivity);
   const stateless = records.filter((r) => r.session === 'stateless');
-  assert.ok(stateless.some((r) => r.name === 'read_file' && r.ok), 'stateless calls are in the activity record');
+  assert.ok(stateless.some((r) => r.name === 'read_file' && r.ok && r.client === 'raw-2026'), 'stateless calls are in the activity record, with the client that made them');
   assert.ok(stateless.some((r) => r.name === 'write_file' && !r.ok && /do not let ana@example\.com/.test(r.error ?? '')), 'and so is the refusal, with its reason');
 
   const listen = await openListen(url, { toolsListChanged: true }, 5, auth);
@@ -209,6 +209,10 @@ test('the admin API: the tools with their annotations, a preview as a person or 
     await admin.ok('PUT', adminPath(ADMIN_ROUTES.serverPermissions, { name: 'files' }), draft);
     assert.deepEqual((await ben.listTools()).tools, [], 'saved: Ben (in no rule) now sees nothing');
     assert.equal((await refusal(ben.callTool({ name: 'read_file', arguments: { path: 'notes.txt' } }))).code, PERMISSION_DENIED);
+    const log = await admin.ok('GET', `${ADMIN_ROUTES.activity}?kind=owner&server=files`);
+    const edit = log.items.find((e: { action?: string }) => e.action === 'permissions.changed');
+    assert.ok(edit, 'the permission edit is an owner action in the activity log');
+    assert.match(edit.detail, /group:contractors: read-only; everyone else: nothing/);
     await admin.ok('PUT', adminPath(ADMIN_ROUTES.serverPermissions, { name: 'files' }), null);
     assert.equal((await ana.listTools()).tools.length, 4, 'no permissions: everyone allowed in uses everything');
   } finally {

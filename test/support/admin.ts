@@ -29,10 +29,10 @@ export class Admin {
 }
 
 /** Starts the admin API of `gw`; stop it with `server.stop()`. */
-export async function startAdmin(gw: SignedInGateway, o: { configFile?: string; keepAliveMs?: number } = {}): Promise<{ server: AdminServer; admin: Admin }> {
+export async function startAdmin(gw: SignedInGateway, o: { configFile?: string; keepAliveMs?: number; dataDir?: string } = {}): Promise<{ server: AdminServer; admin: Admin }> {
   const server = new AdminServer({
     publisher: gw.publisher, configFile: o.configFile, secrets: gw.secrets, state: gw.state,
-    logger: gw.publisher.logger.child({ component: 'admin' }), keepAliveMs: o.keepAliveMs,
+    logger: gw.publisher.logger.child({ component: 'admin' }), keepAliveMs: o.keepAliveMs, dataDir: o.dataDir,
   });
   const endpoint = await server.start();
   rememberSecret(endpoint.token);
