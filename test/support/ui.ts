@@ -6,12 +6,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from './gateway.ts';
 import { startSignedInGateway, type SignedInGateway } from './signed-in.ts';
 import { rememberSecret } from './log-audit.ts';
 import { AdminServer, type AdminServerOptions } from '../../src/admin/admin-server.ts';
+import { launchChromium, type TestBrowser } from './chromium.ts';
 
 export const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 
@@ -148,4 +150,37 @@ export async function nextEvent<T>(w: { url: string; token: string }, name: stri
     clearTimeout(timer);
     ac.abort();
   }
+}
+
+/** A story's world on a config file of its own: the folder, the file, the core, and Chromium with the settings open. */
+export interface UiStory {
+  tmp: string;
+  configFile: string;
+  world: UiWorld;
+  browser: TestBrowser;
+  page: Page;
+  /** Closes the browser and the core and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Writes a config with `servers` (and `config`'s other settings) to a new folder, starts the
+ * signed-in core on it with its admin API serving the UI, and opens the settings in Chromium.
+ */
+export async function startUiStory(prefix: string, servers: Record<string, unknown>, config: Record<string, unknown> = {}): Promise<UiStory> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const configFile = path.join(tmp, 'config.json');
+  await fs.writeFile(configFile, JSON.stringify({ mcpServers: servers, ...config, gateway: { port: 0 } }, null, 2));
+  const world = await startUiWorld(await buildUi(), servers, { configFile, ...(config.access ? { access: config.access as Record<string, unknown> } : {}) });
+  const browser = await launchChromium();
+  const { page } = await browser.newPage(world.url);
+  await openSettings(page, world);
+  return {
+    tmp, configFile, world, browser, page,
+    async close() {
+      await browser.close();
+      await world.stop();
+      await fs.rm(tmp, { recursive: true, force: true });
+    },
+  };
 }

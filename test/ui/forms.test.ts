@@ -6,18 +6,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { fixture } from '../support/gateway.ts';
-import { chromiumMissing, launchChromium, type TestBrowser } from '../support/chromium.ts';
-import { buildUi, go, openSettings, screenshot, startUiWorld, type UiWorld } from '../support/ui.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { type UiStory, type UiWorld, go, screenshot, startUiStory } from '../support/ui.ts';
 
 const skip = chromiumMissing();
 
 let tmp: string;
 let configFile: string;
-let browser: TestBrowser;
+let story: UiStory;
 let world: UiWorld;
 let page: Page;
 
@@ -32,21 +31,11 @@ if (skip) {
   test(`form stories in Chromium (${skip})`, { skip }, () => {});
 } else {
   before(async () => {
-    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-forms-'));
-    configFile = path.join(tmp, 'config.json');
-    const servers = { slow: fixture('slow-server', { title: 'Echo and friends' }) };
-    await fs.writeFile(configFile, JSON.stringify({ mcpServers: servers, gateway: { port: 0 } }, null, 2));
-    world = await startUiWorld(await buildUi(), servers, { configFile });
-    browser = await launchChromium();
-    ({ page } = await browser.newPage(world.url));
-    await openSettings(page, world);
+    story = await startUiStory('mcpp-forms-', { slow: fixture('slow-server', { title: 'Echo and friends' }) });
+    ({ tmp, configFile, world, page } = story);
   });
 
-  after(async () => {
-    await browser?.close();
-    await world?.stop();
-    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
-  });
+  after(async () => { await story?.close(); });
 
   test('a server saved without a command and with a bad environment line: sentences beside both fields at once, the first focused, each gone when its field changes', async () => {
     // The API says it in words too, with the path of the field.

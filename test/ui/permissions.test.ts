@@ -6,39 +6,26 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { fixture } from '../support/gateway.ts';
-import { chromiumMissing, launchChromium, type TestBrowser } from '../support/chromium.ts';
-import { buildUi, openSettings, screenshot, startUiWorld, type UiWorld } from '../support/ui.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { screenshot, startUiStory, type UiStory } from '../support/ui.ts';
 
 const skip = chromiumMissing();
 
+let story: UiStory;
 let tmp: string;
-let browser: TestBrowser;
-let world: UiWorld;
 let page: Page;
 
 if (skip) {
   test(`the Tools tab in Chromium (${skip})`, { skip }, () => {});
 } else {
   before(async () => {
-    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-tools-'));
-    const configFile = path.join(tmp, 'config.json');
-    const servers = { files: fixture('files-server', { title: 'Team files' }) };
-    await fs.writeFile(configFile, JSON.stringify({ mcpServers: servers, gateway: { port: 0 } }, null, 2));
-    world = await startUiWorld(await buildUi(), servers, { configFile });
-    browser = await launchChromium();
-    ({ page } = await browser.newPage(world.url));
-    await openSettings(page, world);
+    story = await startUiStory('mcpp-tools-', { files: fixture('files-server', { title: 'Team files' }) });
+    ({ tmp, page } = story);
   });
-
-  after(async () => {
-    await browser?.close();
-    await world?.stop();
-    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
-  });
+  after(async () => { await story?.close(); });
 
   test('the owner gives the group "contractors" the read-only preset, previews the server as a contractor, and saves', async () => {
     await page.getByRole('button', { name: 'Tools and permissions of files' }).click();

@@ -4,13 +4,11 @@
 // dies at every start shows as crash-looping on its card, in the status stream and in the tray.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { fixture } from '../support/gateway.ts';
-import { chromiumMissing, launchChromium, type TestBrowser } from '../support/chromium.ts';
-import { adminGet, buildUi, nextEvent, openSettings, screenshot, startUiWorld, type UiWorld } from '../support/ui.ts';
+import { chromiumMissing } from '../support/chromium.ts';
+import { type UiStory, type UiWorld, adminGet, nextEvent, screenshot, startUiStory } from '../support/ui.ts';
 import { TestOAuthProvider, Browser } from '../support/browser.ts';
 import type { ServerView, StatusView } from '../../src/admin/api.ts';
 import { coreState } from '../../electron/core.ts';
@@ -20,7 +18,7 @@ const ANA = { login: { email: 'ana@example.com', password: 'ana-password-1' } };
 const skip = chromiumMissing();
 
 let tmp: string;
-let browser: TestBrowser;
+let story: UiStory;
 let world: UiWorld;
 let page: Page;
 
@@ -39,25 +37,15 @@ if (skip) {
   test(`server health stories in Chromium (${skip})`, { skip }, () => {});
 } else {
   before(async () => {
-    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-health-'));
-    const configFile = path.join(tmp, 'config.json');
-    const servers = {
+    story = await startUiStory('mcpp-health-', {
       slow: fixture('slow-server', { title: 'Echo and friends' }),
       flaky: fixture('startup-server', { env: { STARTUP_FIXTURE: JSON.stringify({ exitAtStart: 3 }) } }),
-    };
-    await fs.writeFile(configFile, JSON.stringify({ mcpServers: servers, access: { allow: { emails: ['ana@example.com'] } }, gateway: { port: 0 } }, null, 2));
-    world = await startUiWorld(await buildUi(), servers, { configFile, access: { allow: { emails: ['ana@example.com'] } } });
+    }, { access: { allow: { emails: ['ana@example.com'] } } });
+    ({ tmp, world, page } = story);
     await world.gw.addLocalUser('ana@example.com', 'ana-password-1');
-    browser = await launchChromium();
-    ({ page } = await browser.newPage(world.url));
-    await openSettings(page, world);
   });
 
-  after(async () => {
-    await browser?.close();
-    await world?.stop();
-    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
-  });
+  after(async () => { await story?.close(); });
 
   test('a program that is not installed is named when pasted ("Check first"), and its card says it cannot start as soon as it is saved', async () => {
     await page.getByRole('button', { name: 'Add server' }).first().click();
