@@ -108,9 +108,11 @@ async function serveHoldingFolder(values: { config?: string; port?: string; publ
   const { config, embedded } = await configOrDefault(file);
   if (values.port !== undefined) config.gateway.port = Number(values.port);
   const logger = createLogger();
-  const { state, secrets } = await openStores({ url: config.state.url, paths, logger });
+  const { state, secrets, shared } = await openStores({ url: config.state.url, paths, logger });
+  // On shared state this is one of several replicas: MCP_PUBLISH_REPLICA_URL is where the others reach it.
+  const replica = shared ? { url: process.env.MCP_PUBLISH_REPLICA_URL || undefined } : undefined;
   // configFile: the owner's edits in the settings window are saved there.
-  const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren, configFile: file });
+  const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren, configFile: file, replica });
   let publisher = make();
   let url: string;
   try {

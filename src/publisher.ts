@@ -18,6 +18,7 @@ import type { ActivityRecord } from './sessions/session.ts';
 import { RequestGuard } from './gateway/request-guard.ts';
 import { createMcpHandler, type Identify } from './gateway/mcp-endpoint.ts';
 import { closeServer, createGatewayServer, listen } from './gateway/app.ts';
+import { ReplicaRouter } from './gateway/replica-forward.ts';
 import { isStdioServer } from './config/schema.ts';
 import type { StateStore } from './state/state-store.ts';
 import { openStateStore } from './state/state-store.ts';
@@ -47,6 +48,11 @@ export interface PublisherOptions {
   authTest?: SignInOptions['test'];
   /** Where the config is saved when the owner changes it (admin API); default: not saved. */
   configFile?: string;
+  /**
+   * One of several replicas on shared state (`state` on PostgreSQL): sessions of the others are
+   * passed on to them. `url`: where the others reach this one; default from the listen address.
+   */
+  replica?: { url?: string };
   /** Makes the tunnel for `publish()`; default by `publish.tunnel`. */
   createTunnel?: (publish: Config['publish'], deps: TunnelDeps) => TunnelProvider;
 }
@@ -97,6 +103,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly secrets: SecretStore;
   /** The public URL: the tunnel, its status, and whether the URL changed since clients signed in. */
   private readonly publicUrl: PublicUrl;
+  private replicas?: ReplicaRouter;
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -169,6 +176,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.registry.reapOrphans();
     let opened!: () => void;
     const signInOpened = new Promise<void>((resolve) => { opened = resolve; });
+    const replicas = this.replicas = this.options.replica && this.options.state ? new ReplicaRouter({ state: this.options.state, logger: this.logger.child({ component: 'replicas' }) }) : undefined;
     const guard = new RequestGuard({ publicOrigins: () => this.publicOrigins(), allowedOrigins: () => this.config.gateway.allowedOrigins });
     const mcp = createMcpHandler({
       hasServer: (name) => this.config.mcpServers[name]?.enabled === true,
@@ -186,9 +194,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       slowClientMs: this.config.gateway.slowClientSeconds * 1000,
       logger: this.logger.child({ component: 'mcp' }),
       onactivity: (r) => this.emit('activity', r),
+      sessionIdPrefix: replicas?.route,
     });
     this.server = createGatewayServer({
-      mcp,
+      mcp: replicas ? replicas.wrap(mcp) : mcp,
       readTimeoutMs: this.config.gateway.requestReadSeconds * 1000,
       health: () => ({ sessions: this.sessions.size, upstreams: this.pool.list().length }),
       fallback: (req, res) => {
@@ -205,6 +214,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const address = await listen(this.server, port, host);
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${shownHost}:${address.port}`;
+    await replicas?.register(this.options.replica?.url ?? ReplicaRouter.reachableUrl(address.address, address.port));
     if (!this.options.identify) {
       await this.startSignIn(this.publicOrigins()[0] ?? this.url);
       opened();
@@ -296,6 +306,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
     await this.publicUrl.stop();
+    await this.replicas?.close();
     this.sessions.closeAll();
     const server = this.server;
     this.server = undefined;

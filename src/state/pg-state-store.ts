@@ -59,7 +59,7 @@ export class PgStateStore implements StateStore {
 
   async get<T>(collection: string, id: string): Promise<T | undefined> {
     this.#check(collection, id);
-    const r = await this.#query<{ value: T }>('SELECT value FROM state_entries WHERE collection = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > $3)', [collection, id, this.#now()]);
+    const r = await this.#query<{ value: T }>('SELECT value FROM state_entries WHERE collection = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > $3)', [collection, encodeId(id), this.#now()]);
     return r.rows[0]?.value;
   }
 
@@ -71,13 +71,13 @@ export class PgStateStore implements StateStore {
     await this.#query(
       `INSERT INTO state_entries (collection, id, value, expires_at) VALUES ($1, $2, $3::json, $4)
        ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, seq = DEFAULT`,
-      [collection, id, json, expiresAt ?? null],
+      [collection, encodeId(id), json, expiresAt ?? null],
     );
   }
 
   async delete(collection: string, id: string): Promise<boolean> {
     this.#check(collection, id);
-    const r = await this.#query('DELETE FROM state_entries WHERE collection = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > $3)', [collection, id, this.#now()]);
+    const r = await this.#query('DELETE FROM state_entries WHERE collection = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > $3)', [collection, encodeId(id), this.#now()]);
     if (!r.rowCount) return false;
     this.#tell(collection, id, { kind: 'deleted', remote: false });
     return true;
@@ -89,14 +89,14 @@ export class PgStateStore implements StateStore {
     try {
       await client.query('BEGIN');
       // FOR UPDATE: a second replica's update of this entry waits here until we commit, then reads our value.
-      const r = await client.query<{ value: T }>('SELECT value FROM state_entries WHERE collection = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > $3) FOR UPDATE', [collection, id, this.#now()]);
+      const r = await client.query<{ value: T }>('SELECT value FROM state_entries WHERE collection = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > $3) FOR UPDATE', [collection, encodeId(id), this.#now()]);
       const current = r.rows[0];
       const next = current ? change(current.value) : undefined;
       if (next === undefined) {
         await client.query('ROLLBACK');
         return undefined;
       }
-      await client.query('UPDATE state_entries SET value = $3::json, seq = DEFAULT WHERE collection = $1 AND id = $2', [collection, id, toJson(collection, id, next)]);
+      await client.query('UPDATE state_entries SET value = $3::json, seq = DEFAULT WHERE collection = $1 AND id = $2', [collection, encodeId(id), toJson(collection, id, next)]);
       await client.query('COMMIT');
       return JSON.parse(JSON.stringify(next)) as T;
     } catch (e) {
@@ -124,8 +124,9 @@ export class PgStateStore implements StateStore {
       'SELECT id, value, expires_at FROM state_entries WHERE collection = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY seq', [collection, this.#now()]);
     const out: StateEntry<T>[] = [];
     for (const row of r.rows) {
-      if (!predicate(row.value, row.id)) continue;
-      out.push(row.expires_at === null ? { id: row.id, value: row.value } : { id: row.id, value: row.value, expiresAt: Number(row.expires_at) });
+      const id = decodeId(row.id);
+      if (!predicate(row.value, id)) continue;
+      out.push(row.expires_at === null ? { id, value: row.value } : { id, value: row.value, expiresAt: Number(row.expires_at) });
     }
     return out;
   }
@@ -169,7 +170,7 @@ export class PgStateStore implements StateStore {
     let n: { c?: unknown; i?: unknown; k?: unknown; o?: unknown };
     try { n = JSON.parse(payload ?? '') as typeof n; } catch { return; }
     if (n.o === this.origin || typeof n.c !== 'string' || typeof n.i !== 'string') return;
-    this.#tell(n.c, n.i, { kind: n.k === 'deleted' ? 'deleted' : 'changed', remote: true });
+    this.#tell(n.c, decodeId(n.i), { kind: n.k === 'deleted' ? 'deleted' : 'changed', remote: true });
   }
 
   #tell(collection: string, id: string, change: StateChange): void {
@@ -226,6 +227,10 @@ export class PgStateStore implements StateStore {
     if (id !== undefined && (typeof id !== 'string' || id === '')) throw new StateStoreError('invalid_value', `${collection}: an id must be a non-empty string`);
   }
 }
+
+/** PostgreSQL text cannot hold NUL (our consent keys join ids with one): `%` and NUL are %-escaped. */
+const encodeId = (id: string) => id.replace(/%/g, '%25').replace(/\0/g, '%00');
+const decodeId = (id: string) => id.replace(/%(25|00)/g, (_m, c: string) => (c === '25' ? '%' : '\0'));
 
 function toJson(collection: string, id: string, value: unknown): string {
   let json: string | undefined;

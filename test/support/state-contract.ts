@@ -45,6 +45,11 @@ export function stateStoreContract(subject: ContractSubject): void {
     assert.equal(await s.get('scalars', 'text'), 'just a string');
     assert.deepEqual(await s.get('scalars', 'list'), [1, 2, 3]);
     assert.equal(await s.get('people', 'nobody'), undefined);
+    // Ids join parts with NUL (consents: user NUL client); values may hold any character.
+    const odd = 'u_1\u0000client%00%25\u0000';
+    await s.put('consents', odd, { note: 'a\u0000b' });
+    assert.deepEqual(await s.get('consents', odd), { note: 'a\u0000b' });
+    assert.deepEqual((await s.list('consents')).map((e) => e.id), [odd]);
     assert.equal(await s.get('nothing-here', 'ana'), undefined);
   });
 
