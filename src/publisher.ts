@@ -195,6 +195,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       logger: this.logger.child({ component: 'mcp' }),
       onactivity: (r) => this.emit('activity', r),
       sessionIdPrefix: replicas?.route,
+      passOnParked: replicas && ((req, res, token, body) => replicas.passOnParked(req, res, token, body)),
     });
     this.server = createGatewayServer({
       mcp: replicas ? replicas.wrap(mcp) : mcp,

@@ -49,6 +49,8 @@ export interface McpEndpointDeps {
   slowClientMs?: number;
   /** Replicas: session ids start with `<prefix>.` to name the one that holds them (replica-forward.ts). */
   sessionIdPrefix?: string;
+  /** Replicas: passes a 2026-07-28 retry on to the replica its requestState names; false if none. */
+  passOnParked?: (req: IncomingMessage, res: ServerResponse, token: string, body: string) => Promise<boolean>;
 }
 
 export type McpHandler = (req: IncomingMessage, res: ServerResponse, server: string) => Promise<void>;

@@ -56,12 +56,22 @@ export class ReplicaRouter {
   wrap(mcp: McpHandler): McpHandler {
     return async (req, res, server) => {
       const session = req.headers['mcp-session-id'];
-      const route = typeof session === 'string' ? session.slice(0, session.indexOf('.')) : '';
+      const route = typeof session === 'string' ? session.slice(0, Math.max(0, session.indexOf('.'))) : '';
       if (!route || route === this.route || req.headers[FORWARDED] !== undefined || req.method === 'OPTIONS') return mcp(req, res, server);
       const url = await this.#urlOf(route);
       if (!url) return mcp(req, res, server); // unknown: the local answer is 404, the client starts over
       this.#forward(req, res, route, url);
     };
+  }
+
+  /** A 2026-07-28 retry (its body already read) whose parked call is held by another replica: passed on. */
+  async passOnParked(req: IncomingMessage, res: ServerResponse, token: string, body: string): Promise<boolean> {
+    const route = token.slice(0, Math.max(0, token.indexOf('.')));
+    if (!route || route === this.route || req.headers[FORWARDED] !== undefined) return false;
+    const url = await this.#urlOf(route);
+    if (!url) return false;
+    this.#forward(req, res, route, url, body);
+    return true;
   }
 
   async #urlOf(route: string): Promise<string | undefined> {
@@ -72,9 +82,10 @@ export class ReplicaRouter {
     return record?.url;
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, route: string, base: string): void {
+  #forward(req: IncomingMessage, res: ServerResponse, route: string, base: string, body?: string): void {
     const headers: http.OutgoingHttpHeaders = { [FORWARDED]: this.route };
     for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
+    if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     // The Host the client used: the owner checks it against the public origins as usual.
     headers.host = req.headers.host;
     const out = http.request(new URL(req.url ?? '/', base), { method: req.method, headers, agent: this.#agent }, (answer) => {
@@ -91,7 +102,8 @@ export class ReplicaRouter {
       this.o.logger.warn({ err: e.message, replica: base }, 'could not reach the replica that owns a session');
       sendJsonRpcError(res, 404, null, ErrorCode.SessionNotFound, 'Session not found (the replica that held it is gone)');
     });
-    req.pipe(out);
+    if (body === undefined) req.pipe(out);
+    else out.end(body);
     res.once('close', () => { if (!out.writableFinished || !res.writableFinished) out.destroy(); });
   }
 }

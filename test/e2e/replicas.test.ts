@@ -26,9 +26,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A form POST to one replica directly, with the public Host (fetch cannot set Host). */
 function postTo(port: number, host: string, route: string, form: Record<string, string>): Promise<{ status: number; json: any }> {
-  const body = new URLSearchParams(form).toString();
+  return postRaw(port, route, new URLSearchParams(form).toString(), { host, 'content-type': 'application/x-www-form-urlencoded' });
+}
+
+function postRaw(port: number, route: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: route, method: 'POST', headers: { host, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: route, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => { text += d; });
       res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text || '{}') }));
@@ -189,6 +192,25 @@ describe('two replicas on PostgreSQL behind nginx', { skip: postgresMissing() ??
     assert.ok(took < 1000, `stopped within a second (${took} ms)`);
     const refused = await openRawSession(resource, { authorization: `Bearer ${people.get(email)!.tokens.access_token}` }).catch((e: Error) => e);
     assert.ok(refused instanceof Error && /401/.test(refused.message), 'their token is refused');
+  });
+
+  test('a 2026-07-28 call parked on one replica is resumed by its retry sent to the other', async () => {
+    const V = '2026-07-28';
+    const meta = { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} }, 'io.modelcontextprotocol/clientInfo': { name: 'raw-2026', version: '1' } };
+    const headers = { host, authorization: `Bearer ${people.get(PEOPLE[2]!)!.tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': 'ask' };
+    const call = (port: number, params: Record<string, unknown>) =>
+      postRaw(port, '/servers/notes/mcp', JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'ask', arguments: { prompt: 'which replica?' }, ...params, _meta: meta } }), headers);
+    for (const [at, retryAt] of [[0, 1], [1, 0]] as const) {
+      const first = await call(replicas[at]!.port, {});
+      assert.equal(first.json.result?.resultType, 'input_required', JSON.stringify(first.json));
+      const requestState = first.json.result.requestState as string;
+      assert.equal(routes.get(requestState.slice(0, requestState.indexOf('.'))), at, 'the requestState names the replica holding the call');
+      const [key] = Object.keys(first.json.result.inputRequests);
+      const answer = { role: 'assistant', content: { type: 'text', text: `answered at replica ${retryAt}` }, model: 'm' };
+      const retry = await call(replicas[retryAt]!.port, { requestState, inputResponses: { [key!]: answer } });
+      assert.equal(retry.status, 200, JSON.stringify(retry.json));
+      assert.equal(retry.json.result.content[0].text, `answered at replica ${retryAt}`);
+    }
   });
 
   test('killing one replica loses no signed-in person: their next session lands on the other', async () => {
