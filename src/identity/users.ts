@@ -100,8 +100,7 @@ export class UserDirectory {
     return dir;
   }
 
-  /** Stops following other replicas' changes. */
-  close(): void { this.#unwatch(); }
+  close(): void { this.#unwatch(); } // stops following other replicas' changes
   /** Loads a record another replica changed (and revoked what needed revoking). */
   #reload(id: string): Promise<void> {
     return this.#serial(async () => {
