@@ -10,7 +10,7 @@ import path from 'node:path';
 
 export interface TestNginx {
   url: string;
-  /** `<replica address> <method> <uri>` for each request so far. */
+  /** `<replica address> <method> <uri> <Mcp-Session-Id or ->` for each request so far. */
   accessLog(): string[];
   stop(): Promise<void>;
 }
@@ -34,7 +34,7 @@ error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
 events { worker_connections 4096; }
 http {
-  log_format replica '$upstream_addr $request_method $request_uri';
+  log_format replica '$upstream_addr $request_method $request_uri $http_mcp_session_id';
   access_log ${dir}/access.log replica;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
