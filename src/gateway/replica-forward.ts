@@ -22,17 +22,24 @@ const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-e
 
 export interface ReplicaRecord { url: string; since: number }
 
+/** A replica's record outlives it by at most this (killed replicas do not delete theirs); renewed at a third of it. */
+const RECORD_TTL_MS = 60 * 60_000;
+
 export class ReplicaRouter {
   /** This replica's route: the prefix of the session ids it makes. */
   readonly route = randomBytes(5).toString('hex');
   readonly #urls = new Map<string, string>();
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  #renew: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: { state: StateStore; logger: Logger }) {}
 
   /** Tells the other replicas where this one is (`url`: reachable from them, e.g. the pod's address). */
   async register(url: string): Promise<void> {
-    await this.o.state.put<ReplicaRecord>(REPLICAS_COLLECTION, this.route, { url, since: Date.now() });
+    const since = Date.now();
+    const put = () => this.o.state.put<ReplicaRecord>(REPLICAS_COLLECTION, this.route, { url, since }, { expiresAt: Date.now() + RECORD_TTL_MS });
+    await put();
+    this.#renew = setInterval(() => void put().catch((e: Error) => this.o.logger.warn({ err: e.message }, 'could not renew this replica\'s record')), RECORD_TTL_MS / 3).unref();
     this.o.logger.info({ route: this.route, url }, 'this replica is registered: sessions it makes are found from the others');
   }
 
@@ -48,6 +55,7 @@ export class ReplicaRouter {
 
   /** Stops and forgets this replica. */
   async close(): Promise<void> {
+    clearInterval(this.#renew);
     this.#agent.destroy();
     await this.o.state.delete(REPLICAS_COLLECTION, this.route).catch(() => false);
   }
