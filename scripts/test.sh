@@ -6,8 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .tmp test-artifacts
 
-# System packages: gnome-keyring + D-Bus for the keychain suite, Chromium for the UI suite.
-declare -A provides=([gnome-keyring-daemon]=gnome-keyring [dbus-run-session]=dbus-user-session [dbus-send]=dbus [secret-tool]=libsecret-tools [chromium]=chromium)
+# System packages: gnome-keyring + D-Bus for the keychain suite, Chromium for the UI suite,
+# PostgreSQL and nginx for the team suites (replicas; the tests run their own, on private ports).
+declare -A provides=([gnome-keyring-daemon]=gnome-keyring [dbus-run-session]=dbus-user-session [dbus-send]=dbus [secret-tool]=libsecret-tools [chromium]=chromium [pg_ctlcluster]=postgresql [nginx]=nginx)
 missing=()
 for cmd in "${!provides[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${provides[$cmd]}"); done
 if ((${#missing[@]})); then

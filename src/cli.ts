@@ -11,8 +11,7 @@ import { runUsers } from './admin/users-command.ts';
 import { describeStatus, runPublish } from './admin/publish-command.ts';
 import type { StatusView } from './admin/api.ts';
 import { AdminServer } from './admin/admin-server.ts';
-import { PendingSecretStore, openSecretStore } from './secrets/select.ts';
-import { openStateStore } from './state/state-store.ts';
+import { openStores } from './state/open.ts';
 import { writeFileAtomic } from './config/atomic-file.ts';
 import { acquireInstanceLock, instanceHolder } from './config/instance-lock.ts';
 import fs from 'node:fs/promises';
@@ -122,11 +121,11 @@ async function serveHoldingFolder(values: { config?: string; port?: string; publ
   const { config, embedded } = await configOrDefault(file);
   if (values.port !== undefined) config.gateway.port = Number(values.port);
   const logger = createLogger();
-  // The keychain is probed while the gateway starts: nothing it answers first needs a secret.
-  const secrets = new PendingSecretStore(openSecretStore({ paths, logger }));
-  const state = await openStateStore({ file: paths.state, logger: logger.child({ component: 'state' }) });
+  const { state, secrets, shared } = await openStores({ url: config.state.url, paths, logger });
+  // On shared state this is one of several replicas: MCP_PUBLISH_REPLICA_URL is where the others reach it.
+  const replica = shared ? { url: process.env.MCP_PUBLISH_REPLICA_URL || undefined } : undefined;
   // configFile: the owner's edits in the settings window are saved there.
-  const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren, configFile: file });
+  const make = () => new Publisher({ config, logger, state, secrets, liveChildrenFile: paths.liveChildren, configFile: file, replica });
   let publisher = make();
   let url: string;
   try {

@@ -35,7 +35,7 @@ export async function runDoctor(args: string[], paths: AppPaths, io: CliIO): Pro
   try {
     const { openSecretStore } = await import('./secrets/select.ts');
     const store = await openSecretStore({ paths, logger: silentLogger() });
-    ok(`secrets are kept in: ${store.kind === 'keychain' ? 'the OS keychain' : store.kind === 'encrypted-file' ? `an encrypted file (${paths.secretsFile}); no keychain is available` : 'memory only (lost on exit)'}`);
+    ok(`secrets are kept in: ${store.kind === 'keychain' ? 'the OS keychain' : store.kind === 'encrypted-file' ? `an encrypted file (${paths.secretsFile}); no keychain is available` : store.kind === 'postgres' ? 'PostgreSQL, encrypted with MCP_PUBLISH_SECRET_KEY' : 'memory only (lost on exit)'}`);
   } catch (e) {
     bad(`no place to keep secrets: ${(e as Error).message}`);
   }

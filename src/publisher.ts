@@ -18,6 +18,7 @@ import type { ActivityRecord } from './sessions/session.ts';
 import { RequestGuard } from './gateway/request-guard.ts';
 import { createMcpHandler, type Identify } from './gateway/mcp-endpoint.ts';
 import { closeServer, createGatewayServer, listen } from './gateway/app.ts';
+import { ReplicaRouter } from './gateway/replica-forward.ts';
 import { isStdioServer } from './config/schema.ts';
 import { PermissionGate } from './permissions/gate.ts';
 import { listChangedNotifications } from './permissions/lists.ts';
@@ -49,6 +50,11 @@ export interface PublisherOptions {
   authTest?: SignInOptions['test'];
   /** Where the config is saved when the owner changes it (admin API); default: not saved. */
   configFile?: string;
+  /**
+   * One of several replicas on shared state (`state` on PostgreSQL): sessions of the others are
+   * passed on to them. `url`: where the others reach this one; default from the listen address.
+   */
+  replica?: { url?: string };
   /** Makes the tunnel for `publish()`; default by `publish.tunnel`. */
   createTunnel?: (publish: Config['publish'], deps: TunnelDeps) => TunnelProvider;
 }
@@ -101,6 +107,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly secrets: SecretStore;
   /** The public URL: the tunnel, its status, and whether the URL changed since clients signed in. */
   private readonly publicUrl: PublicUrl;
+  private replicas?: ReplicaRouter;
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -180,6 +187,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.registry.reapOrphans();
     let opened!: () => void;
     const signInOpened = new Promise<void>((resolve) => { opened = resolve; });
+    const replicas = this.replicas = this.options.replica && this.options.state ? new ReplicaRouter({ state: this.options.state, logger: this.logger.child({ component: 'replicas' }) }) : undefined;
     const guard = new RequestGuard({ publicOrigins: () => this.publicOrigins(), allowedOrigins: () => this.config.gateway.allowedOrigins });
     const mcp = createMcpHandler({
       hasServer: (name) => this.config.mcpServers[name]?.enabled === true,
@@ -198,9 +206,11 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       slowClientMs: this.config.gateway.slowClientSeconds * 1000,
       logger: this.logger.child({ component: 'mcp' }),
       onactivity: (r) => this.emit('activity', r),
+      sessionIdPrefix: replicas?.route,
+      passOnParked: replicas && ((req, res, token, body) => replicas.passOnParked(req, res, token, body)),
     });
     this.server = createGatewayServer({
-      mcp,
+      mcp: replicas ? replicas.wrap(mcp) : mcp,
       readTimeoutMs: this.config.gateway.requestReadSeconds * 1000,
       health: () => ({ sessions: this.sessions.size, upstreams: this.pool.list().length }),
       fallback: (req, res) => {
@@ -217,6 +227,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const address = await listen(this.server, port, host);
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${shownHost}:${address.port}`;
+    await replicas?.register(this.options.replica?.url ?? ReplicaRouter.reachableUrl(address.address, address.port));
     if (!this.options.identify) {
       await this.startSignIn(this.publicOrigins()[0] ?? this.url);
       opened();
@@ -314,6 +325,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   /** Stops everything: sessions, the HTTP server, every child (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
     await this.publicUrl.stop();
+    await this.replicas?.close();
     this.sessions.closeAll();
     const server = this.server;
     this.server = undefined;

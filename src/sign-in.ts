@@ -88,7 +88,7 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
     grantAlive: async (grantId) => (await o.state.get('oidc.Grant', grantKey(grantId))) !== undefined,
   });
   // Every path that ends a grant ends in the state store: the bearer check hears of each at once.
-  o.state.watch('oidc.Grant', (key) => bearer.forgetGrant(key));
+  const stopWatchingGrants = o.state.watch('oidc.Grant', (key) => bearer.forgetGrant(key));
   // Removing or denying someone ends what they hold, for good (src/auth/revocation.ts).
   async function revoke(ids: Set<string>): Promise<void> {
     for (const id of ids) bearer.forgetUser(id);
@@ -180,7 +180,7 @@ export async function createSignIn(o: SignInOptions): Promise<SignIn> {
       logins = await createLoginProviders(access(), { secrets: o.secrets, logger });
       local = access().login.local ? (local ?? newLocal()) : undefined;
     },
-    close: () => { closed = true; auth?.close(); },
+    close: () => { closed = true; auth?.close(); users.close(); stopWatchingGrants(); },
   };
   return signIn;
 }

@@ -11,6 +11,8 @@ import type { StateStore } from '../state/state-store.ts';
 import type { ServerConfig } from '../config/schema.ts';
 import type { UserDirectory } from '../identity/users.ts';
 import { stateStoreAdapter } from './oidc-adapter.ts';
+import { revokeGrant } from './revocation.ts';
+import { grantKey } from './bearer.ts';
 import { publicJwks, type AuthKeys } from './keys.ts';
 import { OIDC_SCOPES, RESOURCE_SCOPE, normalizeClientMetadata, plainHttpRedirect, resolvesToPublicAddresses } from './client-metadata.ts';
 import { canonicalResource, mountResourceMetadata, resourceUrl, serverOfResource } from './resources.ts';
@@ -152,7 +154,13 @@ export class AuthorizationServer {
 
     const servers = () => Object.keys(o.servers());
     return {
-      adapter: stateStoreAdapter(o.state),
+      adapter: stateStoreAdapter(o.state, {
+        // Two requests with one code or refresh token at once: the loser is a reuse (RFC 9700 §4.14.2).
+        async reused(model, grantId) {
+          if (grantId) await revokeGrant(o.state, grantKey(grantId));
+          throw new errors.InvalidGrant(model === 'RefreshToken' ? 'refresh token already used' : 'authorization code already used');
+        },
+      }),
       jwks: { keys: o.keys.signing },
       cookies: {
         keys: o.keys.cookies,

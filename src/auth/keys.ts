@@ -36,8 +36,8 @@ export const ROTATE_AFTER_DAYS = 90;
 export async function loadAuthKeys(secrets: SecretStore, now = Date.now()): Promise<AuthKeys> {
   let signing = parse<jose.JWK[]>(await secrets.get(SIGNING));
   if (!signing?.length) {
-    signing = [await newSigningKey()];
-    await secrets.set(SIGNING, JSON.stringify(signing));
+    // Replicas starting together on one store agree on whichever key was written first.
+    signing = parse<jose.JWK[]>(await createOnce(secrets, SIGNING, JSON.stringify([await newSigningKey()])))!;
   } else {
     const created = keyCreated(signing[0]!);
     if (created !== undefined && now - created > ROTATE_AFTER_DAYS * 86_400_000) {
@@ -46,10 +46,7 @@ export async function loadAuthKeys(secrets: SecretStore, now = Date.now()): Prom
     }
   }
   let cookies = parse<string[]>(await secrets.get(COOKIES));
-  if (!cookies?.length) {
-    cookies = [randomBytes(32).toString('base64url')];
-    await secrets.set(COOKIES, JSON.stringify(cookies));
-  }
+  if (!cookies?.length) cookies = parse<string[]>(await createOnce(secrets, COOKIES, JSON.stringify([randomBytes(32).toString('base64url')])))!;
   return { signing, cookies };
 }
 
@@ -64,6 +61,14 @@ export async function rotateSigningKey(secrets: SecretStore): Promise<AuthKeys> 
 /** The public halves, for verifying tokens. */
 export function publicJwks(keys: AuthKeys): jose.JSONWebKeySet {
   return { keys: keys.signing.map(({ d: _d, ...pub }) => pub) };
+}
+
+/** `value` unless another process stored one first (then theirs); an unreadable one is replaced. */
+async function createOnce(secrets: SecretStore, key: string, value: string): Promise<string> {
+  const held = await secrets.setIfAbsent(key, value);
+  if (parse<unknown[]>(held)?.length) return held;
+  await secrets.set(key, value);
+  return value;
 }
 
 function parse<T>(text: string | undefined): T | undefined {

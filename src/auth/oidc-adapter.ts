@@ -1,7 +1,9 @@
 // oidc-provider's persistence on our state store: one collection per model ("oidc.<Model>").
 // Entries are keyed by the SHA-256 of their id, so the bearer values oidc-provider uses as ids
 // (refresh tokens, codes) never reach the state file in clear. Sessions keep their id inside
-// (findByUid must return it; it is the session cookie's value).
+// (findByUid must return it; it is the session cookie's value). Consuming a code or a refresh
+// token is one atomic update, so of two requests presenting it at once (on one replica or two)
+// exactly one wins and the other is a reuse.
 import { createHash } from 'node:crypto';
 import type { StateStore } from '../state/state-store.ts';
 
@@ -11,8 +13,17 @@ const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', '
 const KEEP_ID = new Set(['Session', 'DeviceCode']);
 const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
+export interface AdapterOptions {
+  /**
+   * A code or refresh token was consumed by another request between oidc-provider's read and its
+   * consume (both presented it at once): end its grant, as oidc-provider does for a later reuse,
+   * and reject with the protocol's error (`invalid_grant`).
+   */
+  reused(model: string, grantId: string | undefined): Promise<never>;
+}
+
 /** The adapter class oidc-provider instantiates once per model. */
-export function stateStoreAdapter(store: StateStore) {
+export function stateStoreAdapter(store: StateStore, options: AdapterOptions) {
   return class StateStoreAdapter {
     readonly collection: string;
     private readonly keepId: boolean;
@@ -50,9 +61,14 @@ export function stateStoreAdapter(store: StateStore) {
 
     async consume(id: string): Promise<void> {
       const key = hashId(id);
-      const [hit] = await store.find<Payload>(this.collection, (_v, k) => k === key);
-      if (!hit) return;
-      await store.put(this.collection, key, { ...hit.value, consumed: Math.floor(Date.now() / 1000) }, hit.expiresAt ? { expiresAt: hit.expiresAt } : {});
+      const at = Math.floor(Date.now() / 1000);
+      // oidc-provider read it unconsumed just before; if it is consumed (or gone) now, someone else won.
+      let grantId: string | undefined;
+      const won = await store.update<Payload>(this.collection, key, (v) => {
+        grantId = typeof v.grantId === 'string' ? v.grantId : undefined;
+        return v.consumed ? undefined : { ...v, consumed: at };
+      });
+      if (!won) await options.reused(this.model, grantId);
     }
 
     async destroy(id: string): Promise<void> {

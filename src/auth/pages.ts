@@ -134,6 +134,7 @@ export function keptIn(kind: SecretStoreKind | undefined, owner = "the owner"): 
   switch (kind) {
     case 'keychain': return `Secrets are kept in the OS keychain of ${owner}'s computer`;
     case 'encrypted-file': return `Secrets are kept in an encrypted file on ${owner}'s computer (its keychain is not available)`;
+    case 'postgres': return `Secrets are kept encrypted in the team's database`;
     case 'memory': return `Secrets are kept in memory only, until MCP Publish stops (you will be asked again then)`;
     default: return `Secrets are kept on ${owner}'s computer`;
   }

@@ -302,6 +302,16 @@ export const ActivityConfig = z.object({
 }).strict();
 export type ActivityConfig = z.infer<typeof ActivityConfig>;
 
+/** Where shared state lives (issue 15: a team's replicas). */
+export const StateConfig = z.object({
+  /**
+   * Default none: the state file in the app-data folder and the OS keychain. `postgres://…`: state
+   * and secrets in PostgreSQL, for several replicas (secrets encrypted with MCP_PUBLISH_SECRET_KEY).
+   * Leave the password out (PGPASSWORD), or give the whole URL as MCP_PUBLISH_STATE_URL instead.
+   */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL').optional(),
+}).strict();
+
 export const Config = z.object({
   /** The servers, in the `mcpServers` format of Claude Desktop, Cursor and VS Code. */
   mcpServers: z.record(z.string().regex(SERVER_NAME, 'server names use letters, digits, ".", "_" and "-" (at most 64)'), ServerConfig).default({}),
@@ -309,6 +319,7 @@ export const Config = z.object({
   publish: PublishConfig,
   gateway: GatewayConfig.default(GatewayConfig.parse({})),
   activity: ActivityConfig.default(ActivityConfig.parse({})),
+  state: StateConfig.default({}),
 }).passthrough();
 
 export type Config = z.infer<typeof Config>;

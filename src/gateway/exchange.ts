@@ -42,6 +42,9 @@ export class Exchange implements MuxClient, Parked {
   /** The final response that came while the call was parked, for the client's retry. */
   private finalResponse?: JsonRpcMessage;
 
+  /** Replicas: the parked call's token starts with `<route>.`, so any replica finds its holder. */
+  tokenPrefix = '';
+
   constructor(
     readonly user: string,
     readonly server: string,
@@ -158,7 +161,7 @@ export class Exchange implements MuxClient, Parked {
       this.asked.set(key, r);
     }
     this.queued.clear();
-    const token = randomBytes(24).toString('base64url');
+    const token = `${this.tokenPrefix}${randomBytes(24).toString('base64url')}`;
     try {
       this.router.park(token, this, INPUT_WAIT_MS);
     } catch (e) {

@@ -50,6 +50,10 @@ export interface McpEndpointDeps {
   gate?: PermissionGate;
   /** A client that takes nothing of what waits for it this long is disconnected. */
   slowClientMs?: number;
+  /** Replicas: session ids start with `<prefix>.` to name the one that holds them (replica-forward.ts). */
+  sessionIdPrefix?: string;
+  /** Replicas: passes a 2026-07-28 retry on to the replica its requestState names; false if none. */
+  passOnParked?: (req: IncomingMessage, res: ServerResponse, token: string, body: string) => Promise<boolean>;
 }
 
 export type McpHandler = (req: IncomingMessage, res: ServerResponse, server: string) => Promise<void>;
@@ -169,7 +173,7 @@ async function post(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResp
 /** Step: a new session. The upstream is started (or reused) and its cached result answers. */
 async function initialize(deps: McpEndpointDeps, res: ServerResponse, server: string, identity: Identity, message: JsonRpcRequest, accepts: Accepts): Promise<void> {
   const params = message.params ?? {};
-  const id = newSessionId();
+  const id = deps.sessionIdPrefix ? `${deps.sessionIdPrefix}.${newSessionId()}` : newSessionId();
   let mux;
   try {
     deps.sessions.makeRoom(identity.user);

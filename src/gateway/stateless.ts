@@ -86,7 +86,7 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
   }
   if (message.method === 'server/discover') return discover(res, message, init, accepts, deps.gate?.permit(server, identity.user).everything === false ? capabilitiesFor(init.capabilities, deps.gate.permit(server, identity.user)) : undefined);
   if (message.method === 'subscriptions/listen') return listen(deps, res, message, mux, init, identity.user, server);
-  if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, res, message, server, identity.user, accepts);
+  if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, req, res, message, server, identity.user, accepts);
   forward(deps, server, mux, res, message, identity.user, accepts, init.serverInfo);
 }
 
@@ -129,6 +129,7 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
   }
   const record = activityRecorder(deps, server, user, message);
   const exchange = new Exchange(user, server, mux, deps.sessions, message.method, meta[META.clientCapabilities] as Record<string, unknown>, wantsLogs, serverInfo, message.id, localTools, release, deps.gate, record);
+  if (deps.sessionIdPrefix) exchange.tokenPrefix = `${deps.sessionIdPrefix}.`;
   mux.attach(exchange);
   const send = (refused: JsonRpcResponse | undefined) => {
     if (!refused) {
@@ -146,10 +147,12 @@ function forward(deps: McpEndpointDeps, server: string, mux: Multiplexer, res: S
 }
 
 /** Step: a retry carrying input responses resumes the parked call it names. */
-function resume(deps: McpEndpointDeps, res: ServerResponse, message: JsonRpcRequest, server: string, user: string, accepts: Accepts): void {
+async function resume(deps: McpEndpointDeps, req: IncomingMessage, res: ServerResponse, message: JsonRpcRequest, server: string, user: string, accepts: Accepts): Promise<void> {
   const token = message.params!.requestState as string;
   const parked = deps.sessions.unpark(token, user, (p) => p instanceof Exchange && p.method === message.method && p.server === server);
   if (!(parked instanceof Exchange)) {
+    // Parked on another replica: the retry goes there (it holds the call and its process).
+    if (await deps.passOnParked?.(req, res, token, JSON.stringify(message))) return;
     throw new GatewayError(400, ErrorCode.InvalidParams, 'Invalid params: requestState is unknown, expired or for another request', { id: message.id });
   }
   parked.resume(message.params!, new ResponseSink(res, accepts, { slowClientMs: deps.slowClientMs }), message.id, metaOf(message)![META.logLevel] !== undefined);

@@ -82,6 +82,7 @@ export class UserDirectory {
   readonly #emailOf = new Map<string, string>();
   readonly #listeners = new Set<(change: UserChange) => void>();
   #queue: Promise<unknown> = Promise.resolve();
+  #unwatch = () => {};
 
   private constructor(state: StateStore, options: UserDirectoryOptions) {
     this.#state = state;
@@ -94,7 +95,19 @@ export class UserDirectory {
   static async open(state: StateStore, options: UserDirectoryOptions = {}): Promise<UserDirectory> {
     const dir = new UserDirectory(state, options);
     for (const { value } of await state.list<UserRecord>(USERS_COLLECTION)) dir.#index(value);
+    // Another replica's change (a sign-in, a removal) is loaded and told here too (children stop).
+    dir.#unwatch = state.watch(USERS_COLLECTION, (id, change) => { if (change.remote) void dir.#reload(id); });
     return dir;
+  }
+
+  close(): void { this.#unwatch(); } // stops following other replicas' changes
+  /** Loads a record another replica changed (and revoked what needed revoking). */
+  #reload(id: string): Promise<void> {
+    return this.#serial(async () => {
+      const [user, previous] = [await this.#state.get<UserRecord>(USERS_COLLECTION, id), this.#byId.get(id)];
+      if (!user) return void this.#byId.delete(id);
+      if (JSON.stringify(user) !== JSON.stringify(previous)) this.#index(user), this.#tell({ user: structuredClone(user), ...(previous ? { previous: structuredClone(previous) } : {}) });
+    }).catch((e: Error) => this.#logger?.error({ err: e.message, userId: id }, 'could not load a user record another replica changed'));
   }
 
   /**
@@ -268,12 +281,15 @@ export class UserDirectory {
     await this.#state.put(USERS_COLLECTION, user.id, user);
     this.#index(user);
     if (revoke) await this.#revoke?.(structuredClone(user));
-    const change: UserChange = previous ? { user: structuredClone(user), previous: structuredClone(previous) } : { user: structuredClone(user) };
+    this.#tell({ user: structuredClone(user), ...(previous ? { previous: structuredClone(previous) } : {}) });
+  }
+
+  #tell(change: UserChange): void {
     for (const listener of [...this.#listeners]) {
       try {
         listener(change);
       } catch (e) {
-        this.#logger?.error({ err: e, userId: user.id }, 'a user-change listener threw');
+        this.#logger?.error({ err: e, userId: change.user.id }, 'a user-change listener threw');
       }
     }
   }

@@ -80,6 +80,19 @@ export class EncryptedFileSecretStore implements SecretStore {
     });
   }
 
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    assertSecretKey(key);
+    assertSecretValue(value);
+    return this.#exclusive(async () => {
+      const { secrets, kdf } = await this.#load();
+      const held = secrets.get(key);
+      if (held !== undefined) return held;
+      secrets.set(key, value);
+      await this.#save(secrets, kdf);
+      return value;
+    });
+  }
+
   async delete(key: string): Promise<boolean> {
     assertSecretKey(key);
     return this.#exclusive(async () => {

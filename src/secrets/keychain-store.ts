@@ -97,6 +97,14 @@ export class KeychainSecretStore implements SecretStore {
     });
   }
 
+  /** One process owns the keychain entries of a data folder (STYLE 17): read, then write. */
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    const held = await this.get(key);
+    if (held !== undefined) return held;
+    await this.set(key, value);
+    return value;
+  }
+
   async delete(key: string): Promise<boolean> {
     assertSecretKey(key);
     return this.#exclusive(async () => {

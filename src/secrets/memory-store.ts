@@ -26,6 +26,15 @@ export class MemorySecretStore implements SecretStore {
     this.#values.set(key, value);
   }
 
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    assertSecretKey(key);
+    assertSecretValue(value);
+    const held = this.#values.get(key);
+    if (held !== undefined) return held;
+    this.#values.set(key, value);
+    return value;
+  }
+
   async delete(key: string): Promise<boolean> {
     assertSecretKey(key);
     return this.#values.delete(key);

@@ -1,8 +1,8 @@
 // The SecretStore boundary (DESIGN §7): where signing keys, IdP client secrets, tunnel tokens and
-// users' secret `userEnv` values live. Three implementations: OS keychain, encrypted file, memory.
+// users' secret `userEnv` values live. OS keychain, encrypted file, memory, and PostgreSQL (replicas).
 
 /** Which backend holds the secrets. */
-export type SecretStoreKind = 'keychain' | 'encrypted-file' | 'memory';
+export type SecretStoreKind = 'keychain' | 'encrypted-file' | 'memory' | 'postgres';
 
 /**
  * Minimal contract for a place that keeps named secret strings.
@@ -29,6 +29,13 @@ export interface SecretStore {
    * `get` in this or another instance over the same backing store returns it.
    */
   set(key: string, value: string): Promise<void>;
+
+  /**
+   * Stores `value` only if the key holds nothing yet; resolves with what the key holds then (the
+   * given value, or the one that was there). Atomic for every process sharing the store, so
+   * replicas starting together agree on one signing key.
+   */
+  setIfAbsent(key: string, value: string): Promise<string>;
 
   /**
    * Removes a secret.

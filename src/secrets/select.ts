@@ -105,6 +105,7 @@ export class PendingSecretStore implements SecretStore {
   get kind(): SecretStoreKind { return this.#store?.kind ?? 'keychain'; }
   async get(key: string): Promise<string | undefined> { return (await this.opened).get(key); }
   async set(key: string, value: string): Promise<void> { return (await this.opened).set(key, value); }
+  async setIfAbsent(key: string, value: string): Promise<string> { return (await this.opened).setIfAbsent(key, value); }
   async delete(key: string): Promise<boolean> { return (await this.opened).delete(key); }
   async list(prefix?: string): Promise<string[]> { return (await this.opened).list(prefix); }
 }

@@ -13,6 +13,12 @@ export interface StateEntry<T> {
   expiresAt?: number;
 }
 
+/** What happened to a watched entry, and whether another process sharing the store did it. */
+export interface StateChange {
+  kind: 'deleted' | 'changed';
+  remote: boolean;
+}
+
 export interface PutOptions {
   /** When the entry stops existing (epoch ms or Date). From then on it is invisible and purged. */
   expiresAt?: number | Date;
@@ -45,11 +51,22 @@ export interface StateStore {
   list<T>(collection: string): Promise<StateEntry<T>[]>;
 
   /**
-   * Calls `listener` with the id of each entry of `collection` deleted from now on (not those
-   * that expire), as soon as reads stop seeing it. Returns a function that stops listening.
-   * Caches of derived facts (a verified token's grant) drop what a deletion made untrue.
+   * Replaces a live value with `change(current)`, atomically: no other change to this entry, by
+   * this process or another sharing the store (a replica), comes between the read and the write.
+   * `change` returns `undefined` to leave it as it is. Resolves with the value written, or
+   * `undefined` when there was no live entry or nothing changed; durable as `put`. Keeps the
+   * expiry. What makes single use exact (a refresh token consumed once, whichever replica asks).
    */
-  watch(collection: string, listener: (id: string) => void): () => void;
+  update<T>(collection: string, id: string, change: (current: T) => T | undefined): Promise<T | undefined>;
+
+  /**
+   * Calls `listener` with the id of each entry of `collection` deleted from now on (not those
+   * that expire), as soon as reads stop seeing it, and of each entry another process sharing the
+   * store (a replica) created or replaced (`changed`, always `remote`): this process knows its
+   * own. Returns a function that stops listening. Caches of derived facts (a verified token's
+   * grant, the user directory) drop or reload what a change made untrue.
+   */
+  watch(collection: string, listener: (id: string, change: StateChange) => void): () => void;
 
   /** The live entries of a collection for which `predicate` returns true, in insertion order. */
   find<T>(collection: string, predicate: (value: T, id: string) => boolean): Promise<StateEntry<T>[]>;
@@ -111,7 +128,7 @@ class JsonStateStore implements StateStore {
   readonly #now: () => number;
   /** Absent for the in-memory store. */
   readonly #commits: GroupCommit | undefined;
-  readonly #watchers = new Map<string, Set<(id: string) => void>>();
+  readonly #watchers = new Map<string, Set<(id: string, change: StateChange) => void>>();
   #closed = false;
 
   constructor(collections: Map<string, Map<string, StoredEntry>>, options: StateStoreOptions) {
@@ -157,12 +174,23 @@ class JsonStateStore implements StateStore {
     const live = this.#live(collection, id);
     if (!live) return false;
     this.#collections.get(collection)!.delete(id);
-    for (const listener of this.#watchers.get(collection) ?? []) listener(id);
+    for (const listener of this.#watchers.get(collection) ?? []) listener(id, { kind: 'deleted', remote: false });
     await this.#commits?.commit();
     return true;
   }
 
-  watch(collection: string, listener: (id: string) => void): () => void {
+  async update<T>(collection: string, id: string, change: (current: T) => T | undefined): Promise<T | undefined> {
+    this.#check(collection, id);
+    // One process owns this store, and nothing below awaits before the write: atomic as it is.
+    const entry = this.#live(collection, id);
+    if (!entry) return undefined;
+    const next = change(structuredClone(entry.value) as T);
+    if (next === undefined) return undefined;
+    await this.put(collection, id, next, entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt });
+    return structuredClone(next);
+  }
+
+  watch(collection: string, listener: (id: string, change: StateChange) => void): () => void {
     let set = this.#watchers.get(collection);
     if (!set) this.#watchers.set(collection, (set = new Set()));
     set.add(listener);

@@ -1,13 +1,17 @@
 // The state store acknowledges a change only once it is on disk (STYLE 16): a put resolves after
 // the state file holding it was written, however many puts run at once, and a failed write
 // refuses the puts it held instead of letting their answers go out.
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openStateStore, StateStoreError } from '../../src/state/state-store.ts';
+import { openStateStore, StateStoreError, type StateStore } from '../../src/state/state-store.ts';
+import { openPgStateStore } from '../../src/state/pg-state-store.ts';
+import { shippedMigrations } from '../../src/state/pg-migrate.ts';
+import { stateStoreContract } from '../support/state-contract.ts';
+import { postgresMissing, startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { GroupCommit } from '../../src/state/group-commit.ts';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
@@ -69,4 +73,61 @@ test('a change made the moment the previous one is acknowledged is written too (
   assert.equal(await Promise.race([chained.then(() => 'written'), stuck]), 'written');
   assert.equal(writes, 21);
   await commits.settled();
+});
+
+// The contract, against every store.
+describe('the StateStore contract: memory', () => {
+  stateStoreContract({ open: (o) => openStateStore(o) });
+});
+
+describe('the StateStore contract: the state file', () => {
+  const files = new Map<StateStore, string>();
+  let dir: string;
+  before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mcpp-state-contract-')); });
+  after(() => fsp.rm(dir, { recursive: true, force: true }));
+  stateStoreContract({
+    async open(o) {
+      const file = path.join(dir, `${files.size}.json`);
+      const s = await openStateStore({ ...o, file });
+      files.set(s, file);
+      return s;
+    },
+    reopen: (s) => openStateStore({ file: files.get(s)! }),
+  });
+});
+
+describe('the StateStore contract: PostgreSQL', { skip: postgresMissing() }, () => {
+  let pgServer: TestPostgres;
+  const urls = new Map<StateStore, string>();
+  before(async () => { pgServer = await startPostgres(); });
+  after(() => pgServer?.stop());
+  const remember = (s: StateStore, url: string) => { urls.set(s, url); return s; };
+  stateStoreContract({
+    async open(o) {
+      const url = await pgServer.createDatabase();
+      return remember(await openPgStateStore({ ...o, url }), url);
+    },
+    reopen: async (s) => openPgStateStore({ url: urls.get(s)! }),
+    replica: async (s) => openPgStateStore({ url: urls.get(s)! }),
+  });
+
+  test('the schema is migrated once, by whichever replica comes first, and recorded', async () => {
+    const url = await pgServer.createDatabase();
+    const stores = await Promise.all([openPgStateStore({ url }), openPgStateStore({ url }), openPgStateStore({ url })]);
+    try {
+      const rows = (await stores[0]!.pool.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')).rows;
+      assert.deepEqual(rows.map((r) => r.version), (await shippedMigrations()).map((m) => m.version));
+      assert.equal(rows[0]!.name, 'state');
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
+  test('a database migrated by a newer version is refused, untouched, with a reason', async () => {
+    const url = await pgServer.createDatabase();
+    const first = await openPgStateStore({ url });
+    await first.pool.query('INSERT INTO schema_migrations (version, name) VALUES (999, $1)', ['future']);
+    await first.close();
+    await assert.rejects(openPgStateStore({ url }), (e: unknown) => e instanceof StateStoreError && e.code === 'io' && /newer MCP Publish/.test(e.message) && !/password/.test(e.message));
+  });
 });
