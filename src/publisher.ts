@@ -21,7 +21,7 @@ import { closeServer, createGatewayServer, listen } from './gateway/app.ts';
 import { ReplicaRouter } from './gateway/replica-forward.ts';
 import { isStdioServer } from './config/schema.ts';
 import { PermissionGate } from './permissions/gate.ts';
-import { listChangedNotifications } from './permissions/lists.ts';
+import { announcePermissionChanges } from './permissions/lists.ts';
 import type { StateStore } from './state/state-store.ts';
 import { openStateStore } from './state/state-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
@@ -138,13 +138,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       replay: { bytes: g.replayBufferBytes, windowMs: g.resumeWindowSeconds * 1000 },
     });
     this.budget = new RequestBudget(() => this.config.gateway.limits);
-    this.gate = new PermissionGate({
-      permissions: (server) => this.config.mcpServers[server]?.permissions,
-      // Without sign-in the one local user is the owner.
-      person: (user) => (user === 'local' && !this.signIn ? { id: user, owner: true } : this.signIn?.users.get(user)),
-      trustEmails: () => this.config.access.login.oidc?.trustEmails === true,
-      requestTimeoutMs: g.requestTimeoutSeconds * 1000,
-    });
+    this.gate = new PermissionGate({ permissions: (server) => this.config.mcpServers[server]?.permissions, person: (user) => (user === 'local' && !this.signIn /* without sign-in, the owner */ ? { id: user, owner: true } : this.signIn?.users.get(user)), trustEmails: () => this.config.access.login.oidc?.trustEmails === true, requestTimeoutMs: g.requestTimeoutSeconds * 1000 });
     this.publicUrl = new PublicUrl({
       logger: this.logger.child({ component: 'tunnel' }),
       secrets: this.secrets,
@@ -314,11 +308,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const before = this.config;
     this.config = config;
     await this.pool.setServers(this.enabledServers());
-    // New permissions apply to the next message; open sessions are told to list again.
-    for (const name of Object.keys(config.mcpServers)) {
-      if (JSON.stringify(before.mcpServers[name]?.permissions) === JSON.stringify(config.mcpServers[name]?.permissions)) continue;
-      for (const mux of this.pool.muxesOf(name)) for (const n of listChangedNotifications(mux.initializeResult?.capabilities)) mux.broadcast(n);
-    }
+    announcePermissionChanges(before, config, this.pool);
     this.sessions.closeWhere((s) => !config.mcpServers[s.server]?.enabled, 'the server was removed');
   }
 

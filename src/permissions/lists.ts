@@ -81,3 +81,11 @@ export function listChangedNotifications(capabilities: Record<string, unknown> |
     .filter(([, name]) => capabilities?.[name] !== undefined)
     .map(([, name]) => ({ jsonrpc: '2.0' as const, method: `notifications/${name}/list_changed` }));
 }
+
+/** After a config change: the sessions of every server whose permissions changed are told to list again. */
+export function announcePermissionChanges(before: { mcpServers: Record<string, { permissions?: unknown }> }, after: { mcpServers: Record<string, { permissions?: unknown }> }, pool: { muxesOf(server: string): { initializeResult?: { capabilities?: Record<string, unknown> }; broadcast(m: { jsonrpc: '2.0'; method: string }): void }[] }): void {
+  for (const name of Object.keys(after.mcpServers)) {
+    if (JSON.stringify(before.mcpServers[name]?.permissions) === JSON.stringify(after.mcpServers[name]?.permissions)) continue;
+    for (const mux of pool.muxesOf(name)) for (const n of listChangedNotifications(mux.initializeResult?.capabilities)) mux.broadcast(n);
+  }
+}
