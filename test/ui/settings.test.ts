@@ -207,8 +207,8 @@ if (skip) {
     await page.locator('table.activity tbody tr').nth(before + 1).waitFor();
     const newest = await page.locator('table.activity tbody tr').nth(0).innerText();
     const previous = await page.locator('table.activity tbody tr').nth(1).innerText();
-    assert.match(newest, /ana@example\.com\s+slow\s+no_such_tool[\s\S]*Error/);
-    assert.match(previous, /ana@example\.com\s+slow\s+echo\s+[\d.]+ ms\s+OK/);
+    assert.match(newest, /ana@example\.com\s+oauth-test-client\s+slow\s+no_such_tool[\s\S]*Error/);
+    assert.match(previous, /ana@example\.com\s+oauth-test-client\s+slow\s+echo\s+[\d.]+ ms\s+OK/);
     await screenshot(page, 'activity');
 
     // Back on Servers: the slow server now runs a process per person, each with its stderr.
