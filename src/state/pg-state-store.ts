@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
-import { StateStoreError, type PutOptions, type StateChange, type StateEntry, type StateStore } from './state-store.ts';
+import { StateStoreError, addWatcher, type PutOptions, type StateChange, type StateEntry, type StateStore } from './state-store.ts';
 import { migrate, safeUrl } from './pg-migrate.ts';
 
 export interface PgStateStoreOptions {
@@ -108,10 +108,7 @@ export class PgStateStore implements StateStore {
   }
 
   watch(collection: string, listener: (id: string, change: StateChange) => void): () => void {
-    let set = this.#watchers.get(collection);
-    if (!set) this.#watchers.set(collection, (set = new Set()));
-    set.add(listener);
-    return () => { set.delete(listener); };
+    return addWatcher(this.#watchers, collection, listener);
   }
 
   async list<T>(collection: string): Promise<StateEntry<T>[]> {

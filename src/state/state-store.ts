@@ -191,10 +191,7 @@ class JsonStateStore implements StateStore {
   }
 
   watch(collection: string, listener: (id: string, change: StateChange) => void): () => void {
-    let set = this.#watchers.get(collection);
-    if (!set) this.#watchers.set(collection, (set = new Set()));
-    set.add(listener);
-    return () => { set.delete(listener); };
+    return addWatcher(this.#watchers, collection, listener);
   }
 
   async list<T>(collection: string): Promise<StateEntry<T>[]> {
@@ -300,4 +297,12 @@ async function readStateFile(file: string): Promise<Map<string, Map<string, Stor
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Adds `listener` to a store's watchers of `collection`; returns the function that removes it. */
+export function addWatcher(watchers: Map<string, Set<(id: string, change: StateChange) => void>>, collection: string, listener: (id: string, change: StateChange) => void): () => void {
+  let set = watchers.get(collection);
+  if (!set) watchers.set(collection, (set = new Set()));
+  set.add(listener);
+  return () => { set.delete(listener); };
 }
