@@ -84,7 +84,10 @@ export async function handleStateless(deps: McpEndpointDeps, req: IncomingMessag
   } catch (e) {
     return sendJsonRpcError(res, 200, id, ErrorCode.InternalError, `the server "${server}" could not start: ${(e as Error).message}`);
   }
-  if (message.method === 'server/discover') return discover(res, message, init, accepts, deps.gate?.permit(server, identity.user).everything === false ? capabilitiesFor(init.capabilities, deps.gate.permit(server, identity.user)) : undefined);
+  if (message.method === 'server/discover') {
+    const permit = deps.gate?.permit(server, identity.user);
+    return discover(res, message, init, accepts, permit && !permit.everything ? capabilitiesFor(init.capabilities, permit) : undefined);
+  }
   if (message.method === 'subscriptions/listen') return listen(deps, res, message, mux, init, identity.user, server);
   if (MRTR_METHODS.has(message.method) && typeof message.params?.requestState === 'string') return resume(deps, req, res, message, server, identity.user, accepts);
   forward(deps, server, mux, res, message, identity.user, accepts, init.serverInfo);
