@@ -9,6 +9,8 @@ export interface Listener {
   readonly user?: string;
   /** Requests of this session the upstream has not answered yet. */
   readonly inflight: number;
+  /** Requests of this session cancelled upstream that the upstream may still be working on. */
+  readonly lingering?: number;
   readonly subscriptions: ReadonlySet<string>;
 }
 
@@ -17,22 +19,25 @@ export type Route<T> = { to: T } | { refuse: string };
 /**
  * The session a request from the server (sampling, elicitation, roots) goes to. Over stdio
  * nothing ties it to the call that caused it, so it goes to a session only when no other could
- * have caused it: the one session with calls in flight, or the only session there is.
+ * have caused it: the one session with calls in flight, or the only session there is. A call
+ * cancelled upstream counts as in flight until the upstream answers it or its time is up (a
+ * server only SHOULD stop), and `departed` counts those of sessions that have left.
  */
-export function serverRequestRoute<T extends Listener>(listeners: Iterable<T>): Route<T> {
+export function serverRequestRoute<T extends Listener>(listeners: Iterable<T>, departed = 0): Route<T> {
   let busy: T | undefined;
-  let busyCount = 0;
+  let busyCount = departed > 0 ? 1 : 0;
   let only: T | undefined;
   let count = 0;
   for (const l of listeners) {
     count++;
     only = l;
-    if (l.inflight > 0) {
+    if (l.inflight > 0 || (l.lingering ?? 0) > 0) {
       busyCount++;
       busy = l;
     }
   }
-  if (busyCount === 1) return { to: busy! };
+  if (busyCount === 1 && busy) return { to: busy };
+  if (busyCount === 1) return { refuse: 'the call that asked was cancelled, or its session ended' };
   if (busyCount === 0 && count === 1) return { to: only! };
   if (count === 0) return { refuse: 'no client is connected to answer this request' };
   return {

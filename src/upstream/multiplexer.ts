@@ -53,8 +53,9 @@ class Attached implements Subscriber, Asked {
   constructor(readonly client: MuxClient, private readonly table: RequestTable<Attached>) {}
   get user(): string | undefined { return this.client.user; }
   private forwarded() { return this.table.entries(this).filter((e) => e.upstreamId !== undefined); }
-  /** Requests forwarded to the upstream and not answered: only those can have caused a server request. */
+  /** Requests forwarded to the upstream and not answered: only those (and lingering ones) can have caused a server request. */
   get inflight(): number { return this.forwarded().length; }
+  get lingering(): number { return this.table.lingering((c) => c === this); }
   get onlyCall(): JsonRpcId | undefined {
     const mine = this.forwarded();
     return mine.length === 1 ? mine[0]!.clientId : undefined;
@@ -124,10 +125,7 @@ export class Multiplexer {
     if (!a) return;
     this.clients.delete(client);
     if (this.congested.delete(client)) this.runner.setPaused(this.congested.size > 0);
-    for (const entry of this.table.entries(a)) {
-      this.table.remove(entry);
-      if (entry.upstreamId !== undefined) this.cancelUpstream(entry.upstreamId, 'the client session ended');
-    }
+    for (const entry of this.table.entries(a)) this.cancelUpstream(entry, 'the client session ended');
     this.serverRequests.left(a);
     this.subscriptions.left(a);
     this.lastActive = Date.now();
@@ -214,8 +212,7 @@ export class Multiplexer {
     }
     const entry = this.table.find(a, message.params?.requestId as JsonRpcId);
     if (!entry) return false;
-    this.table.remove(entry);
-    if (entry.upstreamId !== undefined) this.runner.send({ ...message, params: { ...message.params, requestId: entry.upstreamId } });
+    this.cancelUpstream(entry, message.params?.reason);
     return true;
   }
 
@@ -229,7 +226,7 @@ export class Multiplexer {
     this.lastActive = Date.now();
     if (isResponse(message)) {
       const entry = typeof message.id === 'number' ? this.table.byUpstreamId(message.id) : undefined;
-      if (!entry) return;
+      if (!entry) return void this.table.settle(message.id);
       this.table.remove(entry);
       message.id = entry.clientId;
       return this.answer(entry, message);
@@ -265,8 +262,9 @@ export class Multiplexer {
     // A conversation's questions (sampling, elicitation) asked during a call make isolation "auto"
     // exact from then on; roots/list is about a client's workspace, asked as servers start (as
     // server-everything does, racing the first call), and is routed the same way without that.
-    if (message.method !== 'roots/list' && [...this.clients.values()].some((a) => a.inflight > 0)) this.onserverrequest?.(message.method);
-    this.serverRequests.route(message, this.clients.values());
+    if (message.method !== 'roots/list' && [...this.clients.values()].some((a) => a.inflight + a.lingering > 0)) this.onserverrequest?.(message.method);
+    const departed = this.table.lingering((a) => !this.clients.has(a.client));
+    this.serverRequests.route(message, this.clients.values(), departed);
   }
 
   /** Delivers a request's answer to its session (or to the gateway's own bookkeeping). */
@@ -275,12 +273,20 @@ export class Multiplexer {
     else entry.client.client.deliver(response, entry.clientId);
   }
 
-  private cancelUpstream(upstreamId: number, reason: string): void {
-    this.runner.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason } });
+  /**
+   * Forgets a session's request and, if the upstream has it, tells it the request is cancelled.
+   * Until the upstream answers it or a request timeout passes, a question it asks may still
+   * belong to that request (fan-out.ts).
+   */
+  private cancelUpstream(entry: Entry<Attached>, reason: unknown): void {
+    this.table.abandon(entry, this.options.requestTimeoutMs);
+    if (entry.upstreamId === undefined) return;
+    this.runner.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: entry.upstreamId, ...(reason === undefined ? {} : { reason }) } });
   }
 
   /** The upstream is gone: what was forwarded to it fails; the server's own requests are withdrawn. */
   private failForwarded(reason: string): void {
+    this.table.forgetLingering();
     for (const entry of this.table.forwarded()) {
       this.table.remove(entry);
       this.answer(entry, errorResponse(entry.clientId, ErrorCode.ConnectionClosed, reason));
@@ -292,8 +298,7 @@ export class Multiplexer {
   expireRequests(now = Date.now()): void {
     const limit = this.options.requestTimeoutMs;
     for (const entry of this.table.entries().filter((e) => now - e.started >= limit)) {
-      this.table.remove(entry);
-      if (entry.upstreamId !== undefined) this.cancelUpstream(entry.upstreamId, 'timed out');
+      this.cancelUpstream(entry, 'timed out');
       this.answer(entry, errorResponse(entry.clientId, ErrorCode.RequestTimeout, `the server did not answer within ${Math.round(limit / 1000)} s`));
     }
     this.serverRequests.expire(now, limit);

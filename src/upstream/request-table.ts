@@ -28,6 +28,12 @@ export class RequestTable<C> {
   private byToken = new Map<string, Entry<C>>();
   private byClient = new Map<C, Map<JsonRpcId, Entry<C>>>();
   private count = 0;
+  /**
+   * Requests cancelled upstream (by the session, a timeout, or its end) that the upstream may
+   * still be working on: a server only SHOULD stop, and need not answer. Until it answers one or
+   * its time is up, a question from the server could belong to it.
+   */
+  private ghosts = new Map<number, { client: C; until: number }>();
 
   /** Requests accepted and not yet answered (queued ones included). */
   get size(): number { return this.count; }
@@ -91,6 +97,30 @@ export class RequestTable<C> {
     if (entry.upstreamId !== undefined) this.byUpstream.delete(entry.upstreamId);
     if (entry.upstreamToken !== undefined) this.byToken.delete(entry.upstreamToken);
   }
+
+  /** Forgets a request cancelled upstream, but remembers for `lingerMs` that the upstream may still be working on it. */
+  abandon(entry: Entry<C>, lingerMs: number, now = Date.now()): void {
+    this.remove(entry);
+    if (entry.upstreamId !== undefined) this.ghosts.set(entry.upstreamId, { client: entry.client, until: now + lingerMs });
+  }
+
+  /** The upstream answered a request it had been told was cancelled: it is done with it. True if it was one. */
+  settle(upstreamId: unknown): boolean {
+    return typeof upstreamId === 'number' && this.ghosts.delete(upstreamId);
+  }
+
+  /** Cancelled requests the upstream may still be working on, of sessions `match` picks (all by default). */
+  lingering(match: (client: C) => boolean = () => true, now = Date.now()): number {
+    let n = 0;
+    for (const [id, g] of this.ghosts) {
+      if (g.until <= now) this.ghosts.delete(id);
+      else if (match(g.client)) n++;
+    }
+    return n;
+  }
+
+  /** The upstream is gone, and whatever it was still working on with it. */
+  forgetLingering(): void { this.ghosts.clear(); }
 
   /** Every open request of one session, or of all. */
   entries(client?: C): Entry<C>[] {

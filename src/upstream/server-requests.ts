@@ -81,9 +81,12 @@ export class ServerRequests<C extends Asked> {
 
   get size(): number { return this.table.size; }
 
-  /** A request from the server goes where the fan-out policy knows it belongs, else it is refused. */
-  route(message: JsonRpcRequest, sessions: Iterable<C>): void {
-    const route = serverRequestRoute(sessions);
+  /**
+   * A request from the server goes where the fan-out policy knows it belongs, else it is refused.
+   * `departed`: calls of sessions that have left which the server may still be working on.
+   */
+  route(message: JsonRpcRequest, sessions: Iterable<C>, departed = 0): void {
+    const route = serverRequestRoute(sessions, departed);
     if ('refuse' in route) {
       this.logger.info({ method: message.method, why: route.refuse }, 'a request from the server was refused');
       return this.send(errorResponse(message.id, ErrorCode.InternalError, route.refuse));
