@@ -49,14 +49,17 @@ export function serverRequestRoute<T extends Listener>(listeners: Iterable<T>, d
 
 /**
  * Sessions a log line may go to: every session when they all belong to one person; with several
- * people, only the sessions of the one person with calls in flight, else nobody.
+ * people, only the sessions of the one person with calls in flight, else nobody. Cancelled calls
+ * the server may still be running count, and `departed` names the people whose sessions left
+ * with such calls.
  */
-export function logTargets<T extends Listener>(listeners: Iterable<T>): T[] {
+export function logTargets<T extends Listener>(listeners: Iterable<T>, departed: ReadonlySet<string | undefined> = new Set()): T[] {
   const all = [...listeners];
-  const users = new Set(all.map((l) => l.user));
+  const users = new Set([...all.map((l) => l.user), ...departed]);
   if (users.size <= 1) return all;
-  const busy = all.filter((l) => l.inflight > 0);
-  return new Set(busy.map((l) => l.user)).size === 1 ? all.filter((l) => l.user === busy[0]!.user) : [];
+  const busy = new Set([...all.filter((l) => l.inflight > 0 || (l.lingering ?? 0) > 0).map((l) => l.user), ...departed]);
+  const [only] = busy;
+  return busy.size === 1 ? all.filter((l) => l.user === only) : [];
 }
 
 /** Sessions subscribed to `uri`. */

@@ -9,8 +9,9 @@ import {
 } from '../jsonrpc/messages.ts';
 import type { Upstream, UpstreamExit } from './upstream.ts';
 import { RequestTable, type Entry } from './request-table.ts';
-import { ServerRequests, type Asked } from './server-requests.ts';
-import { SharedSubscriptions, logTargets, subscribers, type Subscriber } from './fan-out.ts';
+import { ServerRequests } from './server-requests.ts';
+import { SharedSubscriptions, logTargets, subscribers } from './fan-out.ts';
+import { Attached, lingering } from './attached.ts';
 import { UpstreamRunner, type InitializeResult, type RunnerState } from './upstream-runner.ts';
 
 export type { InitializeResult } from './upstream-runner.ts';
@@ -46,22 +47,6 @@ export interface MultiplexerOptions {
 }
 
 export type MuxState = RunnerState;
-
-/** A session attached to this upstream, as the fan-out policy sees it. */
-class Attached implements Subscriber, Asked {
-  readonly subscriptions = new Set<string>();
-  constructor(readonly client: MuxClient, private readonly table: RequestTable<Attached>) {}
-  get user(): string | undefined { return this.client.user; }
-  private forwarded() { return this.table.entries(this).filter((e) => e.upstreamId !== undefined); }
-  /** Requests forwarded to the upstream and not answered: only those (and lingering ones) can have caused a server request. */
-  get inflight(): number { return this.forwarded().length; }
-  get lingering(): number { return this.table.lingering((c) => c === this); }
-  get onlyCall(): JsonRpcId | undefined {
-    const mine = this.forwarded();
-    return mine.length === 1 ? mine[0]!.clientId : undefined;
-  }
-  deliver(message: JsonRpcMessage, related?: JsonRpcId): boolean { return this.client.deliver(message, related); }
-}
 
 /**
  * One upstream shared by the sessions attached to it. Ids sent upstream are numbers from one
@@ -248,7 +233,7 @@ export class Multiplexer {
         return;
       // Log lines may carry one user's data: on a shared server they go to that user only.
       case 'notifications/message':
-        for (const a of logTargets(this.clients.values())) a.client.deliver(message);
+        for (const a of logTargets(this.clients.values(), lingering(this.clients, this.table).departedUsers)) a.client.deliver(message);
         return;
       default:
         // list_changed and anything else: every session of this upstream.
@@ -262,9 +247,9 @@ export class Multiplexer {
     // A conversation's questions (sampling, elicitation) asked during a call make isolation "auto"
     // exact from then on; roots/list is about a client's workspace, asked as servers start (as
     // server-everything does, racing the first call), and is routed the same way without that.
+    const { departedCalls } = lingering(this.clients, this.table);
     if (message.method !== 'roots/list' && [...this.clients.values()].some((a) => a.inflight + a.lingering > 0)) this.onserverrequest?.(message.method);
-    const departed = this.table.lingering((a) => !this.clients.has(a.client));
-    this.serverRequests.route(message, this.clients.values(), departed);
+    this.serverRequests.route(message, this.clients.values(), departedCalls);
   }
 
   /** Delivers a request's answer to its session (or to the gateway's own bookkeeping). */

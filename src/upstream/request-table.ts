@@ -109,14 +109,14 @@ export class RequestTable<C> {
     return typeof upstreamId === 'number' && this.ghosts.delete(upstreamId);
   }
 
-  /** Cancelled requests the upstream may still be working on, of sessions `match` picks (all by default). */
-  lingering(match: (client: C) => boolean = () => true, now = Date.now()): number {
-    let n = 0;
+  /** Cancelled requests the upstream may still be working on, counted by the session that made them (which may have left). */
+  lingering(now = Date.now()): Map<C, number> {
+    const out = new Map<C, number>();
     for (const [id, g] of this.ghosts) {
       if (g.until <= now) this.ghosts.delete(id);
-      else if (match(g.client)) n++;
+      else out.set(g.client, (out.get(g.client) ?? 0) + 1);
     }
-    return n;
+    return out;
   }
 
   /** The upstream is gone, and whatever it was still working on with it. */

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateMessageRequestSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema,
+  CreateMessageRequestSchema, LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { fixture, startGateway, text, type TestGateway } from '../support/gateway.ts';
 
 let gw: TestGateway;
-before(async () => { gw = await startGateway({ slow: fixture('slow-server', { isolation: 'per-user' }), isolated: fixture('slow-server', { isolation: 'per-session' }) }); });
+before(async () => { gw = await startGateway({ slow: fixture('slow-server', { isolation: 'per-user' }), isolated: fixture('slow-server', { isolation: 'per-session' }), shared: fixture('slow-server', { isolation: 'shared' }) }); });
 after(async () => { await gw.close(); });
 
 const pidOf = async (c: { callTool: Client['callTool'] }) => Number(text(await c.callTool({ name: 'pid', arguments: {} })));
@@ -141,6 +141,23 @@ for (const ending of ['cancels the call', 'ends its session'] as const) {
     assert.deepEqual(asked, [], 'nobody was asked a question that could be another\'s');
   });
 }
+
+test('on a shared child, a log line of a call its person cancelled never reaches another person who is busy', async () => {
+  const x = await gw.connect('shared', { user: 'xena' });
+  const y = await gw.connect('shared', { user: 'yann' });
+  const heard: string[] = [];
+  x.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void heard.push(`xena: ${String(n.params.data)}`));
+  y.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void heard.push(`yann: ${String(n.params.data)}`));
+  const busy = y.callTool({ name: 'sleep', arguments: { ms: 1000 } });
+  const abort = new AbortController();
+  const cancelled = x.callTool({ name: 'log_later', arguments: { data: 'xena\'s secret', afterMs: 300 } }, undefined, { signal: abort.signal })
+    .then(() => 'answered', (e: Error) => e.message);
+  await new Promise((r) => setTimeout(r, 80));
+  abort.abort('pressed Stop');
+  assert.notEqual(await cancelled, 'answered');
+  assert.equal(text(await busy), 'slept 1000');
+  assert.deepEqual(heard.filter((h) => h.startsWith('yann')), [], 'yann heard a line of xena\'s call');
+});
 
 test('a 2026-07-28 client and a 2025-06-18 client use the same child at the same time', async () => {
   const old = new Client({ name: 'old', version: '1' });

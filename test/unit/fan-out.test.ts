@@ -3,10 +3,10 @@
 // passes, since a server only SHOULD stop a cancelled call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverRequestRoute, type Listener } from '../../src/upstream/fan-out.ts';
+import { logTargets, serverRequestRoute, type Listener } from '../../src/upstream/fan-out.ts';
 import { RequestTable } from '../../src/upstream/request-table.ts';
 
-const session = (name: string, inflight: number, lingering = 0) => ({ name, inflight, lingering, subscriptions: new Set<string>() }) satisfies Listener & { name: string };
+const session = (name: string, inflight: number, lingering = 0, user = name) => ({ name, user, inflight, lingering, subscriptions: new Set<string>() }) satisfies Listener & { name: string };
 const to = (r: ReturnType<typeof serverRequestRoute<ReturnType<typeof session>>>) => ('to' in r ? r.to.name : `refused: ${r.refuse}`);
 
 test('the one session with a call in flight is asked; with two, or none of several, nobody is', () => {
@@ -40,14 +40,24 @@ test('the request table: an abandoned call lingers until the server answers it o
   table.abandon(two, 1000, t0);
   table.abandon(three, 5000, t0);
   assert.equal(table.size, 0, 'abandoned calls are no longer open');
-  assert.equal(table.lingering((c) => c === 'a', t0), 2);
+  assert.equal(table.lingering(t0).get('a'), 2);
   assert.equal(table.settle(one.upstreamId), true, 'the server answered it after all');
   assert.equal(table.settle(one.upstreamId), false);
-  assert.equal(table.lingering((c) => c === 'a', t0), 1);
-  assert.equal(table.lingering(undefined, t0 + 1000), 1, 'a\'s other call timed out; b\'s lingers on');
+  assert.equal(table.lingering(t0).get('a'), 1);
+  assert.deepEqual([...table.lingering(t0 + 1000)], [['b', 1]], 'a\'s other call timed out; b\'s lingers on');
   table.forgetLingering();
-  assert.equal(table.lingering(undefined, t0), 0, 'a new process runs none of them');
+  assert.equal(table.lingering(t0).size, 0, 'a new process runs none of them');
   const queued = table.queue('c', message(9))!;
   table.abandon(queued, 1000, t0);
-  assert.equal(table.lingering(undefined, t0), 0, 'a call that never reached the server cannot linger');
+  assert.equal(table.lingering(t0).size, 0, 'a call that never reached the server cannot linger');
+});
+
+test('a log line on a shared child goes to the one person whose calls may be running, cancelled ones included', () => {
+  const names = (l: Array<{ name: string }>) => l.map((x) => x.name);
+  assert.deepEqual(names(logTargets([session('x1', 1, 0, 'x'), session('x2', 0, 0, 'x'), session('y1', 0, 0, 'y')])), ['x1', 'x2']);
+  assert.deepEqual(names(logTargets([session('x1', 0, 1, 'x'), session('y1', 1, 0, 'y')])), [], 'x\'s cancelled call may have written it');
+  assert.deepEqual(names(logTargets([session('x1', 0, 0, 'x'), session('y1', 1, 0, 'y')], new Set(['x']))), [], 'so may a call of x\'s that left');
+  assert.deepEqual(names(logTargets([session('x1', 0, 0, 'x'), session('y1', 1, 0, 'y')], new Set(['y']))), ['y1']);
+  assert.deepEqual(names(logTargets([session('x1', 0, 0, 'x'), session('x2', 1, 0, 'x')], new Set(['x']))), ['x1', 'x2'], 'one person\'s sessions hear their own server');
+  assert.deepEqual(names(logTargets([session('x1', 0, 0, 'x'), session('x2', 1, 0, 'x')], new Set(['z']))), [], 'unless a call of someone who left may still be running');
 });
