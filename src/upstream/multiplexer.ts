@@ -63,6 +63,8 @@ export class Multiplexer {
   });
   /** Streams of each session that hold more than they can pass on (the upstream is paused while any do). */
   private readonly congested = new Map<MuxClient, number>();
+  /** A ping to settle cancelled requests is about to go out (see `fence`). */
+  private fencing = false;
   /** Last time a session attached, sent or received something; for idle reaping. */
   lastActive = Date.now();
   /** Called when the last session detaches. */
@@ -260,13 +262,31 @@ export class Multiplexer {
 
   /**
    * Forgets a session's request and, if the upstream has it, tells it the request is cancelled.
-   * Until the upstream answers it or a request timeout passes, a question it asks may still
-   * belong to that request (fan-out.ts).
+   * Until the upstream answers it, shows it read the cancellation, or a request timeout passes, a
+   * question or log line it sends may still belong to that request (fan-out.ts).
    */
   private cancelUpstream(entry: Entry<Attached>, reason: unknown): void {
     this.table.abandon(entry, this.options.requestTimeoutMs);
     if (entry.upstreamId === undefined) return;
     this.runner.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: entry.upstreamId, ...(reason === undefined ? {} : { reason }) } });
+    if (this.runner.ordered) this.fence();
+  }
+
+  /**
+   * A ping after cancellations: once a stdio server answers it, it has read them, and what it
+   * sends from then on is not for those requests (a server stops a cancelled request; one that
+   * goes on asking about it is not followed). An HTTP server gives no such order, so its
+   * cancelled requests linger until answered or timed out.
+   */
+  private fence(): void {
+    if (this.fencing) return;
+    this.fencing = true;
+    setImmediate(() => {
+      this.fencing = false;
+      const ids = this.table.lingeringIds();
+      const settle = () => { for (const id of ids) this.table.settle(id); };
+      this.runner.internalRequest('ping', {}, this.options.requestTimeoutMs).then(settle, settle);
+    });
   }
 
   /** The upstream is gone: what was forwarded to it fails; the server's own requests are withdrawn. */

@@ -30,8 +30,9 @@ export class RequestTable<C> {
   private count = 0;
   /**
    * Requests cancelled upstream (by the session, a timeout, or its end) that the upstream may
-   * still be working on: a server only SHOULD stop, and need not answer. Until it answers one or
-   * its time is up, a question from the server could belong to it.
+   * still be working on: it need not answer them, and what it sent before it read the
+   * cancellation arrives after it. Until it answers one, shows it read the cancellation (the
+   * multiplexer's fence), or its time is up, a question from the server could belong to it.
    */
   private ghosts = new Map<number, { client: C; until: number }>();
 
@@ -118,6 +119,9 @@ export class RequestTable<C> {
     }
     return out;
   }
+
+  /** The upstream ids of the cancelled requests that still linger. */
+  lingeringIds(): number[] { return [...this.ghosts.keys()]; }
 
   /** The upstream is gone, and whatever it was still working on with it. */
   forgetLingering(): void { this.ghosts.clear(); }

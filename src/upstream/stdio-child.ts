@@ -45,6 +45,7 @@ export class StdioChild implements Upstream {
   onclose?: (exit: UpstreamExit) => void;
   onerror?: (error: Error) => void;
   readonly stderr: StderrLog;
+  readonly ordered = true;
   private child?: ChildProcess;
   private parts: string[] = [];
   private partsLength = 0;

@@ -88,6 +88,8 @@ export class UpstreamRunner {
   constructor(private readonly options: RunnerOptions) {}
 
   get pid(): number | undefined { return this.run?.upstream.pid; }
+  /** Messages keep their order both ways (a stdio child). */
+  get ordered(): boolean { return this.run?.upstream.ordered === true; }
   /** The recent stderr of the current (or last) child. */
   get stderr(): StderrLog | undefined { return this.run?.upstream.stderr ?? this.lastStderr; }
   /** Why the last start or run failed, and when the next start may happen (for status displays). */

@@ -34,6 +34,11 @@ export interface Upstream {
   resume?(): void;
   /** Bytes written to the server that it has not read yet. */
   readonly backlog?: number;
+  /**
+   * One ordered stream each way (stdio): whatever the server sends after answering a request
+   * was sent after it read everything written before that request.
+   */
+  readonly ordered?: boolean;
 }
 
 /** A bounded log of a child's stderr: keeps the last `limit` bytes, counts what it dropped. */

@@ -1,6 +1,6 @@
 // Who a question from the server goes to (DESIGN §5): only where the gateway knows it belongs.
-// A call cancelled upstream keeps counting until the server answers it or a request timeout
-// passes, since a server only SHOULD stop a cancelled call.
+// A call cancelled upstream keeps counting until the server answers it, shows it read the
+// cancellation, or a request timeout passes: what it sent before reading it arrives afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logTargets, serverRequestRoute, type Listener } from '../../src/upstream/fan-out.ts';
@@ -41,6 +41,7 @@ test('the request table: an abandoned call lingers until the server answers it o
   table.abandon(three, 5000, t0);
   assert.equal(table.size, 0, 'abandoned calls are no longer open');
   assert.equal(table.lingering(t0).get('a'), 2);
+  assert.deepEqual(table.lingeringIds(), [one.upstreamId, two.upstreamId, three.upstreamId], 'what a fence after these cancellations settles');
   assert.equal(table.settle(one.upstreamId), true, 'the server answered it after all');
   assert.equal(table.settle(one.upstreamId), false);
   assert.equal(table.lingering(t0).get('a'), 1);
