@@ -152,11 +152,13 @@ async function serveHoldingFolder(values: { config?: string; port?: string; publ
   for (const name of publisher.serverNames()) io.stdout(`  ${name.padEnd(16)} ${publisher.serverUrl(name)}`);
   const local = publisher.signIn?.local;
   if (local) {
-    const { account, password } = await local.ensureOwner();
+    const { account, password, madeElsewhere } = await local.ensureOwner();
     io.stdout('');
     if (password) {
       io.stdout(`Sign in as the owner with: ${account.email} / ${password}`);
       io.stdout('(This password is shown once. Keep it somewhere safe.)');
+    } else if (madeElsewhere) {
+      io.stdout(`Sign in as the owner with ${account.email}: the owner's account was just made by another replica, and its password printed by the replica that made it.`);
     } else {
       io.stdout(`Sign in as the owner with ${account.email} and the password shown when it was created.`);
     }

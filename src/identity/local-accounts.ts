@@ -10,6 +10,8 @@ import { normalizeEmail, type LoginProfile } from './profile.ts';
 export { DEFAULT_SCRYPT, hashPassword, verifyPassword, type ScryptParams };
 
 export const ACCOUNTS_COLLECTION = 'local-accounts';
+/** The id of the owner's account when `ensureOwner` makes it: fixed, so replicas starting at once make it once. */
+const OWNER_ACCOUNT_ID = 'la_owner';
 /** The cost for a password we generate (the owner's first one): N=2^14 (16 MiB), enough for 144 random bits. */
 export const GENERATED_SCRYPT: ScryptParams = { N: 2 ** 14, r: 8, p: 1 };
 export const INVITES_COLLECTION = 'local-invites';
@@ -232,28 +234,31 @@ export class LocalAccounts {
   /**
    * Makes sure the owner has an account with a password (the embedded default: local sign-in
    * only). Resolves `password` only when it generated one — the one time it exists in clear: show
-   * it to the owner, never log it. An existing owner account is kept as it is.
+   * it to the owner, never log it. An existing owner account is kept as it is. Exact across
+   * replicas starting at once on one database: one makes the account and its password, the
+   * others resolve `madeElsewhere` (the password was shown by the one that made it).
    */
-  async ensureOwner(input: { email?: string; name?: string } = {}): Promise<{ account: LocalAccount; password?: string }> {
+  async ensureOwner(input: { email?: string; name?: string } = {}): Promise<{ account: LocalAccount; password?: string; madeElsewhere?: boolean }> {
     const owners = await this.#state.find<StoredAccount>(ACCOUNTS_COLLECTION, (a) => a.owner === true);
-    let account = owners[0]?.value;
-    if (!account) {
-      const email = input.email ?? 'owner@localhost';
-      const existing = await this.#find(email);
-      if (existing) {
-        account = { ...existing, owner: true };
-        await this.#state.put(ACCOUNTS_COLLECTION, account.id, account);
-      } else {
-        await this.createAccount({ email, name: input.name ?? 'Owner', owner: true });
-        account = (await this.#find(email))!;
-      }
-    }
-    if (account.passwordHash) return { account: view(account) };
+    const email = input.email ?? 'owner@localhost';
+    const account = owners[0]?.value ?? await this.#find(email);
+    if (account?.owner && account.passwordHash) return { account: view(account) };
     const password = randomBytes(18).toString('base64url');
     // A generated 144-bit password needs no slow hash (that protects passwords people choose):
     // a cheap one keeps the first start quick. It is redone at today's cost at the first sign-in.
-    await this.setPassword(account.email, password, this.#params.N > GENERATED_SCRYPT.N ? GENERATED_SCRYPT : this.#params);
-    return { account: view((await this.#find(account.email))!), password };
+    const passwordHash = await hashPassword(password, this.#params.N > GENERATED_SCRYPT.N ? GENERATED_SCRYPT : this.#params);
+    const passwordSetAt = this.#now();
+    if (!account) {
+      const fresh: StoredAccount = { id: OWNER_ACCOUNT_ID, email, name: input.name ?? 'Owner', owner: true, createdAt: this.#now(), passwordHash, passwordSetAt };
+      if (await this.#state.add(ACCOUNTS_COLLECTION, fresh.id, fresh)) return { account: view(fresh), password };
+      return { account: view((await this.#state.get<StoredAccount>(ACCOUNTS_COLLECTION, OWNER_ACCOUNT_ID))!), madeElsewhere: true };
+    }
+    // An account of that email already: it becomes the owner's, and gets a password unless it has one.
+    const had = account.passwordHash !== undefined;
+    const updated = await this.#state.update<StoredAccount>(ACCOUNTS_COLLECTION, account.id, (a) => (a.passwordHash ? (a.owner ? undefined : { ...a, owner: true }) : { ...a, owner: true, passwordHash, passwordSetAt }));
+    const now = updated ?? (await this.#state.get<StoredAccount>(ACCOUNTS_COLLECTION, account.id))!;
+    if (updated && !had && updated.passwordHash === passwordHash) return { account: view(now), password };
+    return { account: view(now), ...(had ? {} : { madeElsewhere: true }) };
   }
 
   #find(email: string): Promise<StoredAccount | undefined> {

@@ -75,6 +75,21 @@ export class PgStateStore implements StateStore {
     );
   }
 
+  async add<T>(collection: string, id: string, value: T, options: PutOptions = {}): Promise<boolean> {
+    this.#check(collection, id);
+    const json = toJson(collection, id, value);
+    const expiresAt = toExpiry(collection, id, options.expiresAt);
+    // A concurrent insert of the same key waits for the first to commit, then meets the conflict;
+    // only an expired row is replaced.
+    const r = await this.#query(
+      `INSERT INTO state_entries (collection, id, value, expires_at) VALUES ($1, $2, $3::json, $4)
+       ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, seq = DEFAULT
+       WHERE state_entries.expires_at IS NOT NULL AND state_entries.expires_at <= $5`,
+      [collection, encodeId(id), json, expiresAt ?? null, this.#now()],
+    );
+    return r.rowCount === 1;
+  }
+
   async delete(collection: string, id: string): Promise<boolean> {
     this.#check(collection, id);
     const r = await this.#query('DELETE FROM state_entries WHERE collection = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > $3)', [collection, encodeId(id), this.#now()]);

@@ -42,6 +42,13 @@ export interface StateStore {
   put<T>(collection: string, id: string, value: T, options?: PutOptions): Promise<void>;
 
   /**
+   * Creates a value only where there is no live one, atomically: of several adds at once (by this
+   * process or replicas sharing the store) exactly one resolves `true`. Durable as `put`. What
+   * makes a first-start record (the owner's account) exist once, whichever replica starts first.
+   */
+  add<T>(collection: string, id: string, value: T, options?: PutOptions): Promise<boolean>;
+
+  /**
    * Removes a value. Resolves `true` if a live value was there, `false` otherwise, once the
    * removal is on disk (as `put`).
    */
@@ -167,6 +174,14 @@ class JsonStateStore implements StateStore {
     entries.delete(id); // a replaced value moves to the end, like a new one
     entries.set(id, entry);
     await this.#commits?.commit();
+  }
+
+  async add<T>(collection: string, id: string, value: T, options: PutOptions = {}): Promise<boolean> {
+    this.#check(collection, id);
+    // One process owns this store, and `put` changes memory before it awaits: atomic as it is.
+    if (this.#live(collection, id)) return false;
+    await this.put(collection, id, value, options);
+    return true;
   }
 
   async delete(collection: string, id: string): Promise<boolean> {

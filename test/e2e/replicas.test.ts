@@ -68,6 +68,8 @@ describe('two replicas on PostgreSQL behind nginx', { skip: postgresMissing() ??
   const sessions: RawSession[] = [];
   /** Which replica (index) holds a session, from the route its id starts with. */
   let routes: Map<string, number>;
+  /** The local accounts in the database right after both replicas started. */
+  let owners: string[];
 
   const open = async (email: string) => {
     const s = await openRawSession(`${issuer}/servers/notes/mcp`, { authorization: `Bearer ${people.get(email)!.tokens.access_token}` });
@@ -87,8 +89,9 @@ describe('two replicas on PostgreSQL behind nginx', { skip: postgresMissing() ??
     nginx = await startNginx(ports.map((p) => `127.0.0.1:${p}`), proxyPort);
     const env = { MCP_PUBLISH_STATE_URL: url, MCP_PUBLISH_SECRET_KEY: randomBytes(32).toString('base64') };
     rememberSecret(env.MCP_PUBLISH_SECRET_KEY); // the log audit proves it never reaches a log line
-    // The first replica makes the owner's account; the second finds it.
-    for (const port of ports) {
+    // Both replicas start at once on the empty database (`docker compose up` does): one of them
+    // makes the owner's account, the other finds it.
+    const started = await Promise.all(ports.map(async (port) => {
       const home = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpp-replica-'));
       homes.push(home);
       await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({
@@ -98,11 +101,13 @@ describe('two replicas on PostgreSQL behind nginx', { skip: postgresMissing() ??
         gateway: { port },
       }));
       const serve = startServe(home, [], env);
-      replicas.push({ port, serve, info: await serve.ready() });
-    }
+      return { port, serve, info: await serve.ready() };
+    }));
+    replicas.push(...started);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const rows = (await client.query<{ id: string; value: { url: string } }>("SELECT id, value FROM state_entries WHERE collection = 'gateway.replicas'")).rows;
+    owners = (await client.query<{ value: { email: string } }>("SELECT value FROM state_entries WHERE collection = 'local-accounts'")).rows.map((r) => r.value.email);
     await client.end();
     routes = new Map(rows.map((r) => [r.id, ports.indexOf(Number(new URL(r.value.url).port))]));
     assert.deepEqual([...routes.values()].sort(), [0, 1], 'both replicas registered their route');
@@ -114,6 +119,18 @@ describe('two replicas on PostgreSQL behind nginx', { skip: postgresMissing() ??
     await nginx?.stop();
     await db?.stop();
     for (const home of homes) await fs.rm(home, { recursive: true, force: true });
+  });
+
+  test('two replicas started at once on an empty database make one owner account; the one password printed signs in', async () => {
+    assert.deepEqual(owners, ['owner@localhost'], 'one account for the owner');
+    const printed = replicas.map((r) => r.info.owner).filter((o) => o !== undefined);
+    assert.equal(printed.length, 1, `one replica printed the owner's password (${printed.length} did)`);
+    const other = replicas.find((r) => !r.info.owner)!;
+    assert.match(other.serve.stdout() + other.serve.stderr(), /owner's account .*another replica|printed by the replica that made it/i, 'the other says where the password is');
+    const { tokens } = await signInByHand(issuer, { login: { email: printed[0]!.email, password: printed[0]!.password } }, { resource });
+    rememberSecret(tokens.access_token);
+    rememberSecret(tokens.refresh_token);
+    assert.ok(tokens.access_token, 'the printed password signs the owner in');
   });
 
   test('people are invited and sign in through the proxy, the steps spread over both replicas', async () => {

@@ -120,6 +120,18 @@ export function stateStoreContract(subject: ContractSubject): void {
     assert.deepEqual(await s.get('tokens', 't'), { uses: 41 });
   });
 
+  test('add creates a value only where there is no live one; of 20 at once exactly one wins', async () => {
+    const s = await open();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.add('owners', 'first', { by: i })));
+    assert.equal(results.filter(Boolean).length, 1);
+    assert.deepEqual(await s.get('owners', 'first'), { by: results.indexOf(true) }, 'the winner\'s value is stored');
+    assert.equal(await s.add('owners', 'first', { by: 99 }), false);
+    await s.put('owners', 'old', { by: 0 }, { expiresAt: Date.now() - 1 });
+    assert.equal(await s.add('owners', 'old', { by: 1 }, { expiresAt: Date.now() + 60_000 }), true, 'an expired value is no obstacle');
+    assert.deepEqual(await s.get('owners', 'old'), { by: 1 });
+    await assert.rejects(s.add('owners', 'fn', () => 1), isCode('invalid_value'));
+  });
+
   test('a single-use value is consumed once however many ask at once', async () => {
     const s = await open();
     await s.put('codes', 'c', { consumed: false });
@@ -166,6 +178,11 @@ export function stateStoreContract(subject: ContractSubject): void {
         await a.put('oidc.RefreshToken', `r${round}`, { consumed: null });
         const consume = (s: StateStore) => s.update<{ consumed: number | null }>('oidc.RefreshToken', `r${round}`, (v) => (v.consumed ? undefined : { consumed: round + 1 }));
         const results = await Promise.all([consume(a), consume(b), consume(a), consume(b)]);
+        assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(results)}`);
+      }
+      // And a value added from both sides at once exists once.
+      for (let round = 0; round < 10; round++) {
+        const results = await Promise.all([a, b, a, b].map((s, i) => s.add('owners', `o${round}`, { by: i })));
         assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(results)}`);
       }
       // And increments from both sides lose nothing.

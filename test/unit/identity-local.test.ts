@@ -174,6 +174,26 @@ describe('the owner\'s account', () => {
     assert.equal((await accounts.ensureOwner({ email: 'other@example.com' })).account.email, 'me@example.com');
   });
 
+  it('asked for at once by several (replicas on one database), is made once: one password, and it works', async () => {
+    const { accounts, state } = await world();
+    const others = [1, 2, 3].map(() => new LocalAccounts(state, { scrypt: FAST }));
+    const results = await Promise.all([accounts, ...others].map((a) => a.ensureOwner()));
+    const withPassword = results.filter((r) => r.password);
+    assert.equal(withPassword.length, 1, 'one of them shows a password');
+    assert.equal(results.filter((r) => r.madeElsewhere).length, 3, 'the others say it was made elsewhere');
+    assert.equal((await state.find(ACCOUNTS_COLLECTION, () => true)).length, 1);
+    assert.equal((await accounts.verify('owner@localhost', withPassword[0]!.password!))?.owner, true);
+  });
+
+  it('an existing account without a password asked for at once: one password wins, and it works', async () => {
+    const { accounts, state } = await world();
+    await accounts.createAccount({ email: 'me@example.com' });
+    const results = await Promise.all([accounts, new LocalAccounts(state, { scrypt: FAST })].map((a) => a.ensureOwner({ email: 'me@example.com' })));
+    const withPassword = results.filter((r) => r.password);
+    assert.equal(withPassword.length, 1);
+    assert.equal((await accounts.verify('me@example.com', withPassword[0]!.password!))?.owner, true);
+  });
+
   it('survives a restart', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'identity-owner-'));
     try {
